@@ -1,0 +1,86 @@
+import SchemaBuilder from '@pothos/core';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ValidationPlugin from '@pothos/plugin-validation';
+import { DateTimeResolver } from 'graphql-scalars';
+import { actsFor } from './auth/scopes.ts';
+import type { Viewer } from './auth/viewer.ts';
+import { prisma } from './db.ts';
+import './default-deny.ts';
+import { forbidden, invalidInput, unauthenticated } from './errors.ts';
+import { getDatamodel } from './generated/pothos-types.ts';
+import type { PrismaTypes } from './prisma-types.ts';
+
+export interface Context {
+  viewer: Viewer;
+  requestId: string;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  DefaultFieldNullability: false;
+  DefaultInputFieldRequiredness: true;
+  Scalars: { DateTime: { Input: Date; Output: Date } };
+  AuthScopes: {
+    public: boolean;
+    /** any credentials: a user or an API key */
+    authenticated: boolean;
+    user: boolean;
+    networkAdmin: boolean;
+    /** acts for the organization with this id, as any member or with its secret key */
+    member: string;
+    /** acts for the organization as an admin or owner, or with its secret key */
+    admin: string;
+    /** acts for the organization as an owner */
+    owner: string;
+  };
+}>({
+  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin, ValidationPlugin, 'defaultDeny'],
+  defaultFieldNullability: false,
+  defaultInputFieldRequiredness: true,
+  scopeAuth: {
+    // Loaders read context.viewer when asked, not when the request starts: signing up or
+    // logging in makes the rest of that request act as the new user.
+    authScopes: (context) => ({
+      public: true,
+      authenticated: () => context.viewer.kind !== 'anonymous',
+      user: () => context.viewer.kind === 'user',
+      networkAdmin: () => context.viewer.kind === 'user' && context.viewer.isNetworkAdmin,
+      member: (organizationId) => actsFor(context.viewer, organizationId, 'MEMBER'),
+      admin: (organizationId) => actsFor(context.viewer, organizationId, 'ADMIN'),
+      owner: (organizationId) =>
+        context.viewer.kind === 'user' && actsFor(context.viewer, organizationId, 'OWNER'),
+    }),
+    unauthorizedError: (_parent, { viewer }) =>
+      viewer.kind === 'anonymous' ? unauthenticated() : forbidden('Not allowed for these credentials'),
+  },
+  prisma: {
+    client: () => prisma,
+    dmmf: getDatamodel(),
+    filterConnectionTotalCount: true,
+    onUnusedQuery: process.env.NODE_ENV === 'test' ? 'error' : null,
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+  },
+  validation: {
+    validationError: (failure) =>
+      invalidInput(
+        failure.issues.map((issue) => ({
+          path: (issue.path ?? [])
+            .map((part) => (typeof part === 'object' ? String(part.key) : String(part)))
+            .join('.'),
+          message: issue.message,
+        })),
+      ),
+  },
+});
+
+builder.addScalarType('DateTime', DateTimeResolver);
+builder.queryType({});
+builder.mutationType({});

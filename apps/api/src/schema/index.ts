@@ -1,0 +1,12 @@
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { builder } from '../builder.ts';
+import '../api-keys/schema.ts';
+import '../auth/schema.ts';
+import '../organizations/schema.ts';
+import '../users/schema.ts';
+import './errors.ts';
+
+export const schema = builder.toSchema();
+
+/** The schema as committed in schema.graphql: sorted, so diffs show real changes only. */
+export const printedSchema = () => `${printSchema(lexicographicSortSchema(schema))}\n`;

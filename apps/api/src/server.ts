@@ -1,0 +1,80 @@
+// Starts the API: validates the configuration, opens the database, listens, and shuts down
+// cleanly on SIGTERM/SIGINT. Everything that can fail on a bad setting fails here, with a
+// message that names the setting.
+import { createServer } from 'node:http';
+import { ConfigError, loadConfig, setConfig } from './config.ts';
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+  setConfig(config);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const { logger } = await import('./logger.ts');
+const { openDatabase, DatabaseError, redactUrl } = await import('./database/open.ts');
+const { DataDirInUseError } = await import('./database/embedded.ts');
+const { connectDb, disconnectDb } = await import('./db.ts');
+
+let database: Awaited<ReturnType<typeof openDatabase>>;
+try {
+  database = await openDatabase(config);
+} catch (error) {
+  if (error instanceof DatabaseError || error instanceof DataDirInUseError) {
+    logger.fatal(error.message);
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+connectDb(database.url, database.kind === 'embedded' ? 4 : config.DATABASE_POOL_SIZE);
+if (database.appliedMigrations.length)
+  logger.info({ migrations: database.appliedMigrations }, 'applied migrations');
+
+const { resolveJwtSecret } = await import('./auth/secret.ts');
+resolveJwtSecret(config); // fail now, not on the first log-in, if DATA_DIR is not writable
+
+const { createApp } = await import('./yoga.ts');
+const app = createApp();
+const server = createServer(app);
+server.keepAliveTimeout = 65_000;
+
+server.listen(config.PORT, config.HOST, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  logger.info(
+    {
+      port,
+      database: database.kind === 'embedded' ? `embedded (${config.DATA_DIR})` : redactUrl(database.url),
+    },
+    `API listening on http://localhost:${port}/graphql`,
+  );
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+  const deadline = setTimeout(() => {
+    logger.error('shutdown timed out; exiting');
+    process.exit(1);
+  }, config.SHUTDOWN_TIMEOUT_MS);
+  deadline.unref();
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  await disconnectDb();
+  await database.embedded?.stop();
+  logger.info('stopped');
+  process.exit(0);
+}
+
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
