@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { GraphQLError } from 'graphql';
-import { createYoga, useReadinessCheck } from 'graphql-yoga';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { createYoga, type Plugin, useReadinessCheck } from 'graphql-yoga';
 import { resolveViewer } from './auth/viewer.ts';
 import type { Context } from './builder.ts';
 import { config } from './config.ts';
 import { prisma } from './db.ts';
-import { AppError } from './errors.ts';
 import { logger } from './logger.ts';
 import { schema } from './schema/index.ts';
 
@@ -14,30 +13,52 @@ const requestIdOf = (request: Request) => {
   return given && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
 };
 
-// Expected errors (AppError) reach the client as they are; anything else is logged with the
-// request id and replaced by a generic error carrying that id.
-function maskError(error: unknown, message: string): Error {
-  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
-  if (original instanceof AppError) return error as Error;
-  if (error instanceof GraphQLError && !error.originalError) return error; // parse/validation errors
-  const requestId = (error as { requestId?: string }).requestId;
+// GraphQL errors (ours carry a code from the table; parse and validation errors come from
+// graphql itself) reach the client as they are. Anything else is logged and replaced by a
+// generic error with the request id. Checks are structural: graphql ships both CJS and ESM
+// builds, so `instanceof GraphQLError` can be false for a real GraphQLError.
+const isGraphQLError = (error: unknown): error is GraphQLError =>
+  error instanceof Error && error.name === 'GraphQLError';
+
+function maskError(error: unknown, message: string, requestId?: string): Error {
+  if (isGraphQLError(error) && (!error.originalError || isGraphQLError(error.originalError))) return error;
+  const original = isGraphQLError(error) ? error.originalError : error;
   logger.error(
-    { err: original, path: error instanceof GraphQLError ? error.path : undefined },
+    { err: original, requestId, path: isGraphQLError(error) ? error.path : undefined },
     'unexpected error',
   );
   return new GraphQLError(message, {
+    ...(isGraphQLError(error) ? { nodes: error.nodes, path: error.path } : {}),
     extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) },
   });
 }
 
-export function createApp() {
+// Masks inside execution, where the request id is known, so the log line and the client's
+// error share it. Yoga's own masking stays behind it for errors outside execution.
+const maskWithRequestId: Plugin<Context> = {
+  onExecute: ({ args }) => ({
+    onExecuteDone: ({ result, setResult }) => {
+      if (!('errors' in result) || !result.errors?.length) return;
+      const { requestId } = args.contextValue as Context;
+      setResult({
+        ...result,
+        errors: result.errors.map((error) => maskError(error, 'Unexpected error', requestId)),
+      });
+    },
+  }),
+};
+
+export function createApp(options: { schema?: GraphQLSchema } = {}) {
   return createYoga<Record<string, unknown>, Context>({
-    schema,
+    schema: options.schema ?? schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     landingPage: false,
     graphiql: config().GRAPHIQL ? { title: 'Affiliate network API' } : false,
-    maskedErrors: { maskError, errorMessage: 'Unexpected error' },
+    maskedErrors: {
+      maskError: (error, message) => maskError(error, message),
+      errorMessage: 'Unexpected error',
+    },
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -49,15 +70,14 @@ export function createApp() {
       try {
         return { viewer: await resolveViewer(request.headers), requestId };
       } catch (error) {
-        if (error instanceof AppError) {
-          throw new GraphQLError(error.message, {
-            extensions: { code: error.code, requestId, http: { status: 401 } },
-          });
-        }
-        throw error;
+        if (!isGraphQLError(error)) throw error;
+        throw new GraphQLError(error.message, {
+          extensions: { ...error.extensions, requestId, http: { status: 401 } },
+        });
       }
     },
     plugins: [
+      maskWithRequestId,
       useReadinessCheck({
         endpoint: '/readyz',
         check: async () => {

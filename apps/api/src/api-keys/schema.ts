@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { prisma } from '../db.ts';
 import { notFound } from '../errors.ts';
 import { ApiKeyKind } from '../generated/prisma/client.ts';
+import { id, input, name } from '../validation.ts';
 
 const ApiKeyKindEnum = builder.enumType(ApiKeyKind, {
   name: 'ApiKeyKind',
@@ -42,8 +43,9 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   fields: (t) => ({
     organizationId: t.id(),
     kind: t.field({ type: ApiKeyKindEnum }),
-    name: t.string({ validate: z.string().trim().min(1).max(100) }),
+    name: t.string(),
   }),
+  validate: input({ organizationId: id, name }),
 });
 
 const CreatedApiKey = builder.objectRef<{ key: string; apiKeyId: string }>('CreatedApiKey').implement({

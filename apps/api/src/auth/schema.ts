@@ -4,11 +4,11 @@ import { config } from '../config.ts';
 import { prisma } from '../db.ts';
 import { conflict, unauthenticated } from '../errors.ts';
 import { isUniqueViolation } from '../prisma-errors.ts';
+import { email, input, name } from '../validation.ts';
 import { decoyHash, hashPassword, verifyPassword } from './password.ts';
 import { issueRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken } from './tokens.ts';
 import { resolveUserViewer } from './viewer.ts';
 
-const email = z.string().trim().toLowerCase().pipe(z.email('must be an email address').max(254));
 const password = z
   .string()
   .min(10, 'must be at least 10 characters')
@@ -56,22 +56,18 @@ async function startSession(
 }
 
 const SignUpInput = builder.inputType('SignUpInput', {
-  fields: (t) => ({
-    email: t.string({ validate: email }),
-    password: t.string({ validate: password }),
-    name: t.string({ validate: z.string().trim().min(1).max(100) }),
-  }),
+  fields: (t) => ({ email: t.string(), password: t.string(), name: t.string() }),
+  validate: input({ email, password, name }),
 });
 
 const LogInInput = builder.inputType('LogInInput', {
-  fields: (t) => ({
-    email: t.string({ validate: email }),
-    password: t.string({ validate: z.string().min(1).max(200) }),
-  }),
+  fields: (t) => ({ email: t.string(), password: t.string() }),
+  validate: input({ email, password: z.string().min(1, 'must not be empty').max(200) }),
 });
 
 const RefreshTokenInput = builder.inputType('RefreshTokenInput', {
-  fields: (t) => ({ refreshToken: t.string({ validate: z.string().min(1).max(200) }) }),
+  fields: (t) => ({ refreshToken: t.string() }),
+  validate: input({ refreshToken: z.string().min(1, 'must not be empty').max(200) }),
 });
 
 builder.mutationFields((t) => ({

@@ -6,6 +6,7 @@ import { conflict, forbidden, notFound } from '../errors.ts';
 import { MembershipRole } from '../generated/prisma/client.ts';
 import { isUniqueViolation } from '../prisma-errors.ts';
 import { userIdOf } from '../users/schema.ts';
+import { email, id, input, name } from '../validation.ts';
 import { slugify } from './slug.ts';
 
 export const MembershipRoleEnum = builder.enumType(MembershipRole, { name: 'MembershipRole' });
@@ -78,12 +79,12 @@ builder.queryField('organization', (t) =>
   t.prismaField({
     type: 'Organization',
     authScopes: { authenticated: true },
-    args: { id: t.arg.id() },
-    resolve: async (query, _root, { id }, { viewer }) => {
+    args: { id: t.arg.id({ validate: id }) },
+    resolve: async (query, _root, args, { viewer }) => {
       const isAdmin = viewer.kind === 'user' && viewer.isNetworkAdmin;
       // Someone else's organization is reported as missing, not as forbidden.
-      if (!isAdmin && !actsFor(viewer, String(id))) throw notFound('Organization');
-      const org = await prisma.organization.findUnique({ ...query, where: { id: String(id) } });
+      if (!isAdmin && !actsFor(viewer, String(args.id))) throw notFound('Organization');
+      const org = await prisma.organization.findUnique({ ...query, where: { id: String(args.id) } });
       if (!org) throw notFound('Organization');
       return org;
     },
