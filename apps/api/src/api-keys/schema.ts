@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { generateApiKey } from '../auth/api-keys.ts';
 import { actsFor } from '../auth/scopes.ts';
 import { builder } from '../builder.ts';

@@ -43,36 +43,36 @@ const slug = z
 
 const CreateOrganizationInput = builder.inputType('CreateOrganizationInput', {
   fields: (t) => ({
-    name: t.string({ validate: z.string().trim().min(1).max(100) }),
-    slug: t.string({
-      required: false,
-      validate: slug.optional(),
-      description: 'Derived from the name when left out.',
-    }),
+    name: t.string(),
+    slug: t.string({ required: false, description: 'Derived from the name when left out.' }),
     isMerchant: t.boolean({ defaultValue: false }),
     isAffiliate: t.boolean({ defaultValue: false }),
   }),
+  validate: input({ name, slug: slug.nullish() }),
 });
 
 const UpdateOrganizationInput = builder.inputType('UpdateOrganizationInput', {
   fields: (t) => ({
     organizationId: t.id(),
-    name: t.string({ required: false, validate: z.string().trim().min(1).max(100).optional() }),
+    name: t.string({ required: false }),
     isMerchant: t.boolean({ required: false }),
     isAffiliate: t.boolean({ required: false }),
   }),
+  validate: input({ organizationId: id, name: name.nullish() }),
 });
 
 const AddMemberInput = builder.inputType('AddMemberInput', {
   fields: (t) => ({
     organizationId: t.id(),
-    email: t.string({ validate: z.string().trim().toLowerCase().pipe(z.email('must be an email address')) }),
+    email: t.string(),
     role: t.field({ type: MembershipRoleEnum, defaultValue: 'MEMBER' }),
   }),
+  validate: input({ organizationId: id, email }),
 });
 
 const RemoveMemberInput = builder.inputType('RemoveMemberInput', {
   fields: (t) => ({ organizationId: t.id(), userId: t.id() }),
+  validate: input({ organizationId: id, userId: id }),
 });
 
 builder.queryField('organization', (t) =>

@@ -114,6 +114,22 @@ describe('organizations', () => {
     expect(result.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
   });
 
+  test('an invalid name or slug is refused with every issue listed, and nothing is written', async () => {
+    const user = await signUp('Sloppy');
+    const before = await prisma.organization.count();
+    const result = await gql(
+      `mutation { createOrganization(input: { name: "  ", slug: "Not A Slug!" }) { id } }`,
+      {},
+      user.token,
+    );
+    expect(result.errors?.[0]?.extensions.code).toBe('INVALID_INPUT');
+    expect(result.errors?.[0]?.extensions.issues.map((issue: { path: string }) => issue.path).sort()).toEqual([
+      'input.name',
+      'input.slug',
+    ]);
+    expect(await prisma.organization.count()).toBe(before);
+  });
+
   test('invalid ids are invalid input, not errors', async () => {
     const user = await signUp('Typo');
     expect(await failsWith(ORG, { id: 'not-a-uuid' }, user.token)).toBe('INVALID_INPUT');
