@@ -123,10 +123,9 @@ describe('organizations', () => {
       user.token,
     );
     expect(result.errors?.[0]?.extensions.code).toBe('INVALID_INPUT');
-    expect(result.errors?.[0]?.extensions.issues.map((issue: { path: string }) => issue.path).sort()).toEqual([
-      'input.name',
-      'input.slug',
-    ]);
+    expect(result.errors?.[0]?.extensions.issues.map((issue: { path: string }) => issue.path).sort()).toEqual(
+      ['input.name', 'input.slug'],
+    );
     expect(await prisma.organization.count()).toBe(before);
   });
 

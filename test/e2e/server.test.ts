@@ -1,0 +1,167 @@
+// The API as a user runs it: a process started from the command line, on the embedded
+// database by default, or on PostgreSQL when TEST_DATABASE_URL is set.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, test } from 'vitest';
+import { run, startServer } from './server-process.ts';
+
+const dirs: string[] = [];
+const freshDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aff-e2e-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const SIGN_UP = `mutation($input: SignUpInput!) { signUp(input: $input) { accessToken user { id } } }`;
+const LOG_IN = `mutation($input: LogInInput!) { logIn(input: $input) { accessToken } }`;
+
+async function firstSession(server: Awaited<ReturnType<typeof startServer>>) {
+  const email = `founder.${randomBytes(3).toString('hex')}@example.com`;
+  const signUp = await server.gql(SIGN_UP, {
+    input: { email, password: 'a long enough password', name: 'Founder' },
+  });
+  const token = signUp.data.signUp.accessToken as string;
+  const org = await server.gql(
+    `mutation { createOrganization(input: { name: "First Merchant", isMerchant: true }) { id } }`,
+    {},
+    token,
+  );
+  const key = await server.gql(
+    `mutation($id: ID!) { createApiKey(input: { organizationId: $id, kind: SECRET, name: "backend" }) { key } }`,
+    { id: org.data.createOrganization.id },
+    token,
+  );
+  return {
+    email,
+    token,
+    orgId: org.data.createOrganization.id as string,
+    key: key.data.createApiKey.key as string,
+  };
+}
+
+describe('on the embedded database', () => {
+  test('starts with no configuration, keeps data and tokens across a restart, and stops cleanly on SIGTERM', async () => {
+    const dataDir = freshDir();
+    const first = await startServer({ DATA_DIR: dataDir });
+    expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+    expect(first.output()).toContain('applied migrations');
+    const session = await firstSession(first);
+    expect(session.key).toMatch(/^sk_/);
+    expect(existsSync(join(dataDir, 'jwt-secret'))).toBe(true);
+    expect(await first.stop()).toBe(0);
+    expect(first.output()).toContain('"msg":"stopped"');
+
+    const second = await startServer({ DATA_DIR: dataDir });
+    expect(second.output()).not.toContain('applied migrations');
+    // the access token signed before the restart is still valid: the secret was kept
+    const me = await second.gql(`{ me { id } }`, {}, session.token);
+    expect(me.data.me.id).toBeTruthy();
+    const org = await second.gql(
+      `query($id: ID!) { organization(id: $id) { name } }`,
+      { id: session.orgId },
+      session.key,
+    );
+    expect(org.data.organization.name).toBe('First Merchant');
+    const login = await second.gql(LOG_IN, {
+      input: { email: session.email, password: 'a long enough password' },
+    });
+    expect(login.data.logIn.accessToken).toBeTruthy();
+    expect(await second.stop()).toBe(0);
+  });
+
+  test('db:seed loads the demo network once, and its users can log in', async () => {
+    const dataDir = freshDir();
+    const seed = run('scripts/seed.ts', { DATA_DIR: dataDir });
+    expect(await seed.exited).toBe(0);
+    expect(seed.output()).toMatch(
+      /Loaded the demo network: 4 organizations, 3 programs, \d+ clicks, \d+ conversions/,
+    );
+    const again = run('scripts/seed.ts', { DATA_DIR: dataDir });
+    expect(await again.exited).toBe(0);
+    expect(again.output()).toContain('already loaded');
+
+    const server = await startServer({ DATA_DIR: dataDir });
+    const login = await server.gql(LOG_IN, {
+      input: { email: 'maya@trailhead.test', password: 'demo-password-123' },
+    });
+    const orgs = await server.gql(
+      `{ me { memberships { edges { node { organization { slug } } } } } }`,
+      {},
+      login.data.logIn.accessToken,
+    );
+    expect(orgs.data.me.memberships.edges[0].node.organization.slug).toBe('trailhead-outfitters');
+    expect(await server.stop()).toBe(0);
+  });
+
+  test('a second process on the same data folder is refused with a clear message', async () => {
+    const dataDir = freshDir();
+    const first = await startServer({ DATA_DIR: dataDir });
+    const second = run('src/server.ts', { PORT: '0', DATA_DIR: dataDir });
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toMatch(/The embedded database in .* is in use by process \d+/);
+    expect(await first.stop()).toBe(0);
+  });
+});
+
+describe('bad configuration stops the server with a message that names the setting', () => {
+  test.each([
+    [
+      { DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' },
+      /DATABASE_URL: cannot connect to postgresql:\/\/nobody@127\.0\.0\.1:1\/none/,
+    ],
+    [
+      { DATABASE_URL: 'mysql://localhost/db' },
+      /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    ],
+    [{ NODE_ENV: 'production' }, /JWT_SECRET: is required when NODE_ENV=production/],
+    [{ PORT: 'http' }, /PORT: /],
+  ])('%o', async (env, message) => {
+    const server = run('src/server.ts', { DATA_DIR: freshDir(), ...env });
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toMatch(message);
+  });
+});
+
+const serverUrl = process.env.TEST_DATABASE_URL;
+
+describe.runIf(serverUrl)('on PostgreSQL (TEST_DATABASE_URL)', () => {
+  const name = `aff_e2e_${randomBytes(4).toString('hex')}`;
+  const databaseUrl = (() => {
+    if (!serverUrl) return '';
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    return url.toString();
+  })();
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    await client.query(sql);
+    await client.end();
+  };
+  afterAll(() => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+
+  test('refuses an unmigrated database, migrates from empty with db:migrate, then serves', async () => {
+    await admin(`CREATE DATABASE "${name}"`);
+    const early = run('src/server.ts', { PORT: '0', DATABASE_URL: databaseUrl, JWT_SECRET: 'e'.repeat(40) });
+    expect(await early.exited).toBe(1);
+    expect(early.output()).toMatch(/migration\(s\) not applied .* Run: pnpm db:migrate/);
+
+    const migrate = run('scripts/migrate.ts', { DATABASE_URL: databaseUrl });
+    expect(await migrate.exited).toBe(0);
+    expect(migrate.output()).toMatch(/Applied to .*_init/s);
+    const again = run('scripts/migrate.ts', { DATABASE_URL: databaseUrl });
+    expect(await again.exited).toBe(0);
+    expect(again.output()).toContain('is up to date');
+
+    const server = await startServer({ DATABASE_URL: databaseUrl, JWT_SECRET: 'e'.repeat(40) });
+    const session = await firstSession(server);
+    expect(session.orgId).toBeTruthy();
+    expect(await server.stop()).toBe(0);
+  });
+});
