@@ -8,9 +8,23 @@ import { prisma } from './db.ts';
 import { logger } from './logger.ts';
 import { schema } from './schema/index.ts';
 
+// One id per request: the caller's X-Request-Id when it is sane, else a new one. It is echoed
+// in the response header, logged with the operation, and put on masked errors.
+const requestIds = new WeakMap<Request, string>();
 const requestIdOf = (request: Request) => {
-  const given = request.headers.get('x-request-id');
-  return given && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+  let id = requestIds.get(request);
+  if (!id) {
+    const given = request.headers.get('x-request-id');
+    id = given && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+    requestIds.set(request, id);
+  }
+  return id;
+};
+
+const useRequestId: Plugin = {
+  onResponse: ({ request, response }) => {
+    response.headers.set('x-request-id', requestIdOf(request));
+  },
 };
 
 // GraphQL errors (ours carry a code from the table; parse and validation errors come from
@@ -34,18 +48,35 @@ function maskError(error: unknown, message: string, requestId?: string): Error {
 }
 
 // Masks inside execution, where the request id is known, so the log line and the client's
-// error share it. Yoga's own masking stays behind it for errors outside execution.
-const maskWithRequestId: Plugin<Context> = {
-  onExecute: ({ args }) => ({
-    onExecuteDone: ({ result, setResult }) => {
-      if (!('errors' in result) || !result.errors?.length) return;
-      const { requestId } = args.contextValue as Context;
-      setResult({
-        ...result,
-        errors: result.errors.map((error) => maskError(error, 'Unexpected error', requestId)),
-      });
-    },
-  }),
+// error share it (Yoga's own masking stays behind it for errors outside execution). Also logs
+// one line per operation: what ran, for whom, how long, with which error codes.
+const maskAndLog: Plugin<Context> = {
+  onExecute: ({ args }) => {
+    const started = performance.now();
+    return {
+      onExecuteDone: ({ result, setResult }) => {
+        const { requestId, viewer } = args.contextValue as Context;
+        const errors = 'errors' in result && result.errors?.length ? result.errors : undefined;
+        const masked = errors?.map((error) => maskError(error, 'Unexpected error', requestId));
+        if (masked && 'errors' in result) setResult({ ...result, errors: masked });
+        logger.info(
+          {
+            requestId,
+            operation: args.operationName ?? null,
+            viewer:
+              viewer.kind === 'apiKey'
+                ? `apiKey:${viewer.apiKeyId}`
+                : viewer.kind === 'user'
+                  ? `user:${viewer.userId}`
+                  : 'anonymous',
+            ms: Math.round(performance.now() - started),
+            errors: masked?.map((error) => (error as GraphQLError).extensions?.code),
+          },
+          'graphql',
+        );
+      },
+    };
+  },
 };
 
 export function createApp(options: { schema?: GraphQLSchema } = {}) {
@@ -77,7 +108,8 @@ export function createApp(options: { schema?: GraphQLSchema } = {}) {
       }
     },
     plugins: [
-      maskWithRequestId,
+      useRequestId,
+      maskAndLog,
       useReadinessCheck({
         endpoint: '/readyz',
         check: async () => {

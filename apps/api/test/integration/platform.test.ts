@@ -49,6 +49,7 @@ describe('errors', () => {
       },
     ]);
     expect(JSON.stringify(body)).not.toContain('secret');
+    expect(response.headers.get('x-request-id')).toBe('req-123');
   });
 
   test('a field that declares no access rule refuses everyone (default deny)', async () => {
