@@ -14,7 +14,7 @@ export class DefaultDenyPlugin<Types extends SchemaTypes> extends BasePlugin<Typ
     resolver: GraphQLFieldResolver<unknown, Types['Context'], object>,
     fieldConfig: PothosOutputFieldConfig<Types>,
   ): GraphQLFieldResolver<unknown, Types['Context'], object> {
-    return unguardedFields(this.buildCache, fieldConfig)
+    return isUnguarded(this.buildCache, fieldConfig)
       ? () => {
           throw forbidden(`${fieldConfig.parentType}.${fieldConfig.name} has no access rule`);
         }
@@ -23,7 +23,7 @@ export class DefaultDenyPlugin<Types extends SchemaTypes> extends BasePlugin<Typ
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the build cache is typed per schema
-function unguardedFields(buildCache: any, field: PothosOutputFieldConfig<any>): boolean {
+function isUnguarded(buildCache: any, field: PothosOutputFieldConfig<any>): boolean {
   if ((field.pothosOptions as { authScopes?: unknown }).authScopes) return false;
   const type = buildCache.getTypeConfig(field.parentType);
   if (rootKinds.has(type.kind)) return true;

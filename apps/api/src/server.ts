@@ -38,6 +38,11 @@ if (database.appliedMigrations.length)
 
 const { resolveJwtSecret } = await import('./auth/secret.ts');
 resolveJwtSecret(config); // fail now, not on the first log-in, if DATA_DIR is not writable
+if (database.kind === 'postgresql' && !config.JWT_SECRET) {
+  logger.warn(
+    'JWT_SECRET is not set: using a secret generated in DATA_DIR. Instances that share this database must share JWT_SECRET.',
+  );
+}
 
 const { createApp } = await import('./yoga.ts');
 const app = createApp();

@@ -22,21 +22,25 @@ function isAlive(pid: number): boolean {
   }
 }
 
-// PGlite is single-process: two processes on one data folder would corrupt it.
+// PGlite is single-process: two processes on one data folder would corrupt it. The pid file
+// is created exclusively; one left by a process that is gone is taken over.
 function lock(dataDir: string): () => void {
   const path = join(dataDir, 'embedded.pid');
-  try {
+  for (;;) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      return () => rmSync(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
     const owner = Number(readFileSync(path, 'utf8'));
     if (owner && owner !== process.pid && isAlive(owner)) {
       throw new DataDirInUseError(
         `The embedded database in ${dataDir} is in use by process ${owner}. Stop that process, or set DATABASE_URL to use a PostgreSQL server.`,
       );
     }
-  } catch (error) {
-    if (error instanceof DataDirInUseError) throw error;
+    rmSync(path, { force: true });
   }
-  writeFileSync(path, String(process.pid));
-  return () => rmSync(path, { force: true });
 }
 
 /**
