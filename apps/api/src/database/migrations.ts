@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withSchemaEngine } from './schema-engine.ts';
 
-export const prismaDir = fileURLToPath(new URL('../../prisma/', import.meta.url));
+// PRISMA_DIR points the migration commands at another copy of prisma/ (the tests use one).
+export const prismaDir = process.env.PRISMA_DIR ?? fileURLToPath(new URL('../../prisma/', import.meta.url));
 export const migrationsDir = join(prismaDir, 'migrations');
 export const schemaPath = join(prismaDir, 'schema.prisma');
 // The schema as of the newest migration; a new migration is the diff from it to schema.prisma.
