@@ -4,6 +4,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { DateTimeResolver } from 'graphql-scalars';
+import { hasEnrollmentIn, isEnrolledAffiliateOf } from './auth/access.ts';
 import { actsFor } from './auth/scopes.ts';
 import type { Viewer } from './auth/viewer.ts';
 import { prisma } from './db.ts';
@@ -25,7 +26,7 @@ export const builder = new SchemaBuilder<{
   Scalars: { DateTime: { Input: Date; Output: Date } };
   AuthScopes: {
     public: boolean;
-    /** any credentials: a user or an API key */
+    /** a user or a secret key (a publishable key only reports clicks and conversions) */
     authenticated: boolean;
     user: boolean;
     networkAdmin: boolean;
@@ -35,6 +36,10 @@ export const builder = new SchemaBuilder<{
     admin: string;
     /** acts for the organization as an owner */
     owner: string;
+    /** acts for an affiliate with an enrollment (any status) in the program with this id */
+    enrolledIn: string;
+    /** acts for a merchant that has the affiliate with this profile id enrolled */
+    merchantOfAffiliate: string;
   };
 }>({
   plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin, ValidationPlugin, 'defaultDeny'],
@@ -45,13 +50,17 @@ export const builder = new SchemaBuilder<{
     // logging in makes the rest of that request act as the new user.
     authScopes: (context) => ({
       public: true,
-      authenticated: () => context.viewer.kind !== 'anonymous',
+      authenticated: () =>
+        context.viewer.kind === 'user' ||
+        (context.viewer.kind === 'apiKey' && context.viewer.keyKind === 'SECRET'),
       user: () => context.viewer.kind === 'user',
       networkAdmin: () => context.viewer.kind === 'user' && context.viewer.isNetworkAdmin,
       member: (organizationId) => actsFor(context.viewer, organizationId, 'MEMBER'),
       admin: (organizationId) => actsFor(context.viewer, organizationId, 'ADMIN'),
       owner: (organizationId) =>
         context.viewer.kind === 'user' && actsFor(context.viewer, organizationId, 'OWNER'),
+      enrolledIn: (programId) => hasEnrollmentIn(context.viewer, programId),
+      merchantOfAffiliate: (affiliateId) => isEnrolledAffiliateOf(context.viewer, affiliateId),
     }),
     unauthorizedError: (_parent, { viewer }) =>
       viewer.kind === 'anonymous' ? unauthenticated() : forbidden('Not allowed for these credentials'),

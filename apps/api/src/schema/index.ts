@@ -1,8 +1,13 @@
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from '../builder.ts';
+import '../affiliates/schema.ts';
 import '../api-keys/schema.ts';
 import '../auth/schema.ts';
+import '../enrollments/mutations.ts';
+import '../enrollments/schema.ts';
 import '../organizations/schema.ts';
+import '../programs/mutations.ts';
+import '../programs/schema.ts';
 import '../users/schema.ts';
 import './errors.ts';
 

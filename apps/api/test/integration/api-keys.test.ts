@@ -56,7 +56,7 @@ describe('API keys', () => {
     const owner = await signUp('Pub');
     const org = await createOrganization(owner.token, { name: 'Pub Org', isMerchant: true });
     const pk = await createApiKey(owner.token, org.id, 'PUBLISHABLE');
-    expect(await failsWith(ORG, { id: org.id }, pk.key)).toBe('NOT_FOUND');
+    expect(await failsWith(ORG, { id: org.id }, pk.key)).toBe('FORBIDDEN');
     expect(await failsWith(`{ me { id } }`, {}, pk.key)).toBe('FORBIDDEN');
   });
 
