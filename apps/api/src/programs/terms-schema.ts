@@ -18,7 +18,7 @@ type Recurring = Terms['recurring'];
 const rateNote = 'Basis points: 1250 = 12.5%.';
 const amountNote = 'Minor units (cents) of the program currency.';
 
-const SaleCommission = builder.objectRef<Sale>('SaleCommission').implement({
+export const SaleCommission = builder.objectRef<Sale>('SaleCommission').implement({
   fields: (t) => ({
     type: t.expose('type', { type: SaleCommissionTypeEnum }),
     rateBps: t.exposeInt('rateBps', { nullable: true, description: rateNote }),
@@ -36,7 +36,7 @@ const TierLevel = builder.objectRef<Tiers['levels'][number]>('TierLevel').implem
   }),
 });
 
-const CommissionTiers = builder.objectRef<Tiers>('CommissionTiers').implement({
+export const CommissionTiers = builder.objectRef<Tiers>('CommissionTiers').implement({
   description: 'The sale commission rises to a level once the affiliate reaches its threshold in the period.',
   fields: (t) => ({
     basis: t.expose('basis', { type: TierBasisEnum }),
@@ -45,7 +45,7 @@ const CommissionTiers = builder.objectRef<Tiers>('CommissionTiers').implement({
   }),
 });
 
-const PerformanceBonus = builder.objectRef<Bonus>('PerformanceBonus').implement({
+export const PerformanceBonus = builder.objectRef<Bonus>('PerformanceBonus').implement({
   description: 'A one-time amount when the affiliate reaches the threshold in a period.',
   fields: (t) => ({
     amount: t.exposeInt('amount', { description: amountNote }),
@@ -55,7 +55,7 @@ const PerformanceBonus = builder.objectRef<Bonus>('PerformanceBonus').implement(
   }),
 });
 
-const RecurringCommission = builder.objectRef<Recurring>('RecurringCommission').implement({
+export const RecurringCommission = builder.objectRef<Recurring>('RecurringCommission').implement({
   fields: (t) => ({
     mode: t.expose('mode', { type: RecurringModeEnum }),
     months: t.exposeInt('months', { nullable: true }),
