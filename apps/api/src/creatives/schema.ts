@@ -71,20 +71,20 @@ const AffiliateCreative = builder.objectRef<ForAffiliate>('AffiliateCreative').i
   }),
 });
 
-const escape = (value: string) =>
+const escapeHtml = (value: string) =>
   value.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 
 function renderHtml(creative: Creative, link: string): string {
-  const href = escape(link);
+  const href = escapeHtml(link);
   if (creative.imageUrl) {
     const size =
       creative.width && creative.height ? ` width="${creative.width}" height="${creative.height}"` : '';
-    return `<a href="${href}" rel="sponsored"><img src="${escape(creative.imageUrl)}" alt="${escape(creative.name)}"${size}></a>`;
+    return `<a href="${href}" rel="sponsored"><img src="${escapeHtml(creative.imageUrl)}" alt="${escapeHtml(creative.name)}"${size}></a>`;
   }
-  const text = escape(creative.body ?? creative.name).replaceAll('{{link}}', href);
+  const text = escapeHtml(creative.body ?? creative.name).replaceAll('{{link}}', href);
   return creative.kind === 'TEXT_LINK' ? `<a href="${href}" rel="sponsored">${text}</a>` : text;
 }
 

@@ -144,5 +144,3 @@ describe('the version in force', () => {
     ).toBe('p2');
   });
 });
-
-export type { Terms };
