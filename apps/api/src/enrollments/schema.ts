@@ -40,21 +40,18 @@ export const EnrollmentRef = builder.prismaObject('Enrollment', {
     currentTerms: t.prismaField({
       type: CommissionTermsRef,
       description: "The terms in force now: the affiliate's negotiated version, else the program's.",
-      grantScopes: ['readTerms'],
       resolve: (query, enrollment) => termsInForce(query, enrollment, new Date()),
     }),
     termsAt: t.prismaField({
       type: CommissionTermsRef,
       nullable: true,
       description: 'The terms that applied at a moment (those a conversion at that time earns under).',
-      grantScopes: ['readTerms'],
       args: { at: t.arg({ type: 'DateTime' }) },
       resolve: (query, enrollment, args) => termsInForce(query, enrollment, args.at),
     }),
     termsVersions: t.relatedConnection('terms', {
       cursor: 'id',
       description: "The affiliate's negotiated terms versions, newest first.",
-      grantScopes: ['readTerms'],
       query: { orderBy: { version: 'desc' } },
     }),
   }),
@@ -103,9 +100,17 @@ builder.prismaObject('EnrollmentEvent', {
   }),
 });
 
-/** Loads who is on each side of an enrollment; NOT_FOUND when the viewer is on neither. */
-export async function enrollmentParties(viewer: Viewer, enrollmentId: string) {
-  const enrollment = await prisma.enrollment.findUnique({
+/**
+ * Loads who is on each side of an enrollment; NOT_FOUND when the viewer is on neither. Inside
+ * a transaction pass its client: on the embedded database a second connection would wait for
+ * the transaction, which waits for it.
+ */
+export async function enrollmentParties(
+  viewer: Viewer,
+  enrollmentId: string,
+  db: Pick<typeof prisma, 'enrollment'> = prisma,
+) {
+  const enrollment = await db.enrollment.findUnique({
     where: { id: enrollmentId },
     include: {
       program: { select: { organizationId: true, status: true, currency: true } },

@@ -38,7 +38,7 @@ export function urlIssues(
   allowed: string[],
 ): Issue[] {
   return (['websiteUrl', 'defaultUrl', 'fallbackUrl'] as const)
-    .filter((key) => urls[key] && !isAllowedUrl(urls[key]!, allowed))
+    .filter((key) => urls[key] && httpUrl.safeParse(urls[key]).success && !isAllowedUrl(urls[key]!, allowed))
     .map((key) => ({ path: [key], message: `must be inside the allowed domains (${allowed.join(', ')})` }));
 }
 
@@ -54,15 +54,18 @@ export const createProgramSchema = input({
   fallbackUrl: httpUrl.nullish(),
   currency,
   terms: termsSchema,
-}).superRefine((value, ctx) => {
-  let allowed = value.allowedDomains ?? [];
-  try {
-    allowed = value.allowedDomains ?? [hostOf(value.websiteUrl)];
-  } catch {
-    return; // websiteUrl already reported
-  }
-  for (const issue of urlIssues(value, allowed)) ctx.addIssue({ code: 'custom', ...issue });
-});
+}).superRefine(
+  (value, ctx) => {
+    const allowed = value.allowedDomains ?? [hostOf(value.websiteUrl)];
+    for (const issue of urlIssues(value, allowed)) ctx.addIssue({ code: 'custom', ...issue });
+  },
+  // Also when other fields failed, so every issue is reported at once; not when the
+  // domains or the website themselves are invalid (they are reported already).
+  {
+    when: ({ issues }) =>
+      !issues.some((issue) => issue.path?.[0] === 'allowedDomains' || issue.path?.[0] === 'websiteUrl'),
+  },
+);
 
 export const updateProgramSchema = input({
   programId: id,

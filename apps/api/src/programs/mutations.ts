@@ -198,7 +198,6 @@ builder.mutationFields((t) => ({
     description:
       'Adds a new version of the program terms. Earlier versions stay and keep applying to earlier conversions.',
     authScopes: { authenticated: true },
-    grantScopes: ['readTerms'],
     args: { input: t.arg({ type: UpdateProgramTermsInput }) },
     resolve: async (query, _root, { input }, { viewer }) => {
       const program = await programForAdmin(viewer, String(input.programId));

@@ -51,7 +51,6 @@ export const ProgramRef = builder.prismaObject('Program', {
       type: CommissionTermsRef,
       description:
         "The program's terms in force now (an affiliate's negotiated terms are on its enrollment).",
-      grantScopes: ['readTerms'],
       resolve: (query, program) =>
         prisma.commissionTerms.findFirstOrThrow({
           ...query,
@@ -63,7 +62,6 @@ export const ProgramRef = builder.prismaObject('Program', {
       cursor: 'id',
       description: "Every version of the program's terms, scheduled ones included, newest first.",
       authScopes: (program) => ({ member: program.organizationId, networkAdmin: true }),
-      grantScopes: ['readTerms'],
       query: { where: { enrollmentId: null }, orderBy: { version: 'desc' } },
     }),
     enrollments: t.relatedConnection('enrollments', {

@@ -65,9 +65,28 @@ export const RecurringCommission = builder.objectRef<Recurring>('RecurringCommis
 
 export const CommissionTermsRef = builder.prismaObject('CommissionTerms', {
   description: 'One version of commission terms. Versions are never edited; a change is a new version.',
-  include: { tiers: true, program: { select: { organizationId: true, currency: true } } },
-  // Terms reach a caller only through a program or an enrollment it may see.
-  authScopes: { $granted: 'readTerms', networkAdmin: true },
+  include: {
+    tiers: true,
+    program: { select: { organizationId: true, currency: true, status: true, visibility: true } },
+    enrollment: { select: { affiliate: { select: { organizationId: true } } } },
+  },
+  // The merchant sees every version; an affiliate sees its own negotiated versions and the
+  // program's (as does anyone, for a program listed in the marketplace).
+  authScopes: (terms) => {
+    if (terms.enrollment)
+      return {
+        member: terms.program.organizationId,
+        networkAdmin: true,
+        $any: { member: terms.enrollment.affiliate.organizationId },
+      };
+    const listed = terms.program.status === 'ACTIVE' && terms.program.visibility === 'PUBLIC';
+    return {
+      member: terms.program.organizationId,
+      networkAdmin: true,
+      enrolledIn: terms.programId,
+      ...(listed ? { authenticated: true } : {}),
+    };
+  },
   fields: (t) => ({
     id: t.exposeID('id'),
     version: t.exposeInt('version'),

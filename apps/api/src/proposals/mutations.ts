@@ -91,7 +91,7 @@ async function createProposal(
 async function answerable(tx: Tx, viewer: Viewer, proposalId: string, action: ProposalAction) {
   const proposal = await tx.termsProposal.findUnique({ where: { id: proposalId } });
   if (!proposal) throw notFound('Proposal');
-  const enrollment = await enrollmentParties(viewer, proposal.enrollmentId);
+  const enrollment = await enrollmentParties(viewer, proposal.enrollmentId, tx);
   await lockEnrollment(tx, enrollment.id);
   const current = await tx.termsProposal.findUniqueOrThrow({ where: { id: proposalId } });
   const allowed = mayAnswer(action, current, actingSide(viewer, enrollment));

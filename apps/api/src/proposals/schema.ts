@@ -71,7 +71,6 @@ export const TermsProposalRef = builder.prismaObject('TermsProposal', {
     resultingTerms: t.relation('result', {
       nullable: true,
       description: 'The terms version created when the proposal was accepted.',
-      grantScopes: ['readTerms'],
     }),
   }),
 });

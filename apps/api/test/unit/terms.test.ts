@@ -1,11 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import {
-  applyChanges,
-  type Terms,
-  termsChangesSchema,
-  termsSchema,
-  versionInForce,
-} from '../../src/programs/terms.ts';
+import { applyChanges, termsChangesSchema, termsSchema, versionInForce } from '../../src/programs/terms.ts';
 
 const base = termsSchema.parse({
   sale: { type: 'PERCENTAGE', rateBps: 800 },
