@@ -128,6 +128,20 @@ describe('applications', () => {
     expect(await prisma.enrollment.count({ where: { programId: program.id } })).toBe(0);
   });
 
+  test('a merchant organization can also be an affiliate of another merchant (cross-promotion)', async () => {
+    const host = await activeProgram({}, 'Host');
+    const partner = await activeProgram({}, 'Partner');
+    await ok(
+      `mutation($input: AffiliateProfileInput!) { upsertAffiliateProfile(input: $input) { id } }`,
+      { input: { organizationId: partner.org.id, displayName: 'Partner Shop', contactEmail: 'team@partner.example' } },
+      partner.merchant.token,
+    );
+    const applied = await apply(partner.merchant.token, host.program.id, partner.org.id);
+    expect(applied.status).toBe('PENDING');
+    const org = await prisma.organization.findUniqueOrThrow({ where: { id: partner.org.id } });
+    expect(org).toMatchObject({ isMerchant: true, isAffiliate: true });
+  });
+
   test('nobody applies for an organization they do not administer', async () => {
     const { program } = await activeProgram();
     const victim = await affiliate('Victim');
