@@ -133,7 +133,13 @@ describe('applications', () => {
     const partner = await activeProgram({}, 'Partner');
     await ok(
       `mutation($input: AffiliateProfileInput!) { upsertAffiliateProfile(input: $input) { id } }`,
-      { input: { organizationId: partner.org.id, displayName: 'Partner Shop', contactEmail: 'team@partner.example' } },
+      {
+        input: {
+          organizationId: partner.org.id,
+          displayName: 'Partner Shop',
+          contactEmail: 'team@partner.example',
+        },
+      },
       partner.merchant.token,
     );
     const applied = await apply(partner.merchant.token, host.program.id, partner.org.id);
