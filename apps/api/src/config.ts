@@ -35,6 +35,26 @@ const schema = z.object({
         .map((email) => email.trim().toLowerCase())
         .filter(Boolean),
     ),
+  PUBLIC_URL: z
+    .url({
+      protocol: /^https?$/,
+      message: 'must be the http(s) base URL where this API is reached, e.g. https://go.example.com',
+    })
+    .optional(),
+  CLICK_ID_PARAM: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be a lower-case query parameter name')
+    .default('ref_id'),
+  TRUST_PROXY: flag.default(false),
+  COUNTRY_HEADER: z.string().toLowerCase().default('cf-ipcountry'),
+  REDIS_URL: z
+    .string()
+    .refine((value) => /^rediss?:\/\/[^/]/.test(value), 'must be a redis:// or rediss:// URL')
+    .optional(),
+  CLICK_BUFFER_LIMIT: z.coerce.number().int().min(1000).max(10_000_000).default(200_000),
+  CLICK_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
+  CLICK_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  LINK_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   GRAPHIQL: flag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),

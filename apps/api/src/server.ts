@@ -45,8 +45,17 @@ if (database.kind === 'postgresql' && !config.JWT_SECRET) {
 }
 
 const { createApp } = await import('./yoga.ts');
-const app = createApp();
-const server = createServer(app);
+const { startTracking } = await import('./tracking.ts');
+const { requestListener } = await import('./http.ts');
+const { closeRedis } = await import('./redis.ts');
+const tracking = await startTracking(config);
+const listener = requestListener(createApp(), tracking);
+let stopping = false;
+const server = createServer((req, res) => {
+  // While stopping, answer the requests that still arrive on open connections, then close them.
+  if (stopping) res.shouldKeepAlive = false;
+  listener(req, res);
+});
 server.keepAliveTimeout = 65_000;
 
 server.listen(config.PORT, config.HOST, () => {
@@ -61,10 +70,10 @@ server.listen(config.PORT, config.HOST, () => {
   );
 });
 
-let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
+  const started = Date.now();
   logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
   const deadline = setTimeout(() => {
     logger.error('shutdown timed out; exiting');
@@ -75,6 +84,10 @@ async function shutdown(signal: string) {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
+  // Every click answered is in the buffer now: write them before the database goes.
+  await tracking.stop(Math.max(1_000, config.SHUTDOWN_TIMEOUT_MS - (Date.now() - started)));
+  logger.info({ recorded: tracking.recorder.recorded, dropped: tracking.recorder.dropped }, 'clicks flushed');
+  await closeRedis();
   await disconnectDb();
   await database.embedded?.stop();
   logger.info('stopped');

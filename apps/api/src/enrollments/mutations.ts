@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { prisma } from '../db.ts';
 import { AppError, conflict, invalidInput, notFound } from '../errors.ts';
 import type { EnrollmentStatus, Prisma } from '../generated/prisma/client.ts';
+import { invalidate } from '../invalidation.ts';
 import { isUniqueViolation } from '../prisma-errors.ts';
 import { canSeeProgram, isListed } from '../programs/schema.ts';
 import { id, input } from '../validation.ts';
@@ -61,6 +62,7 @@ async function changeStatus(
   const result = transition(action, side, enrollment.status, why);
   if (!result.ok) refuse(result);
   await prisma.$transaction((tx) => move(tx, viewer, enrollment.id, enrollment.status, result.to, why));
+  invalidate({ enrollment: enrollment.id }); // a suspended affiliate's links stop at once
   return enrollment.id;
 }
 
@@ -86,7 +88,7 @@ async function enter(
   const autoApprove = action === 'apply' && program.autoApprove;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await prisma.$transaction(async (tx) => {
+      const enrolled = await prisma.$transaction(async (tx) => {
         let enrollmentId: string;
         if (existing) {
           await move(tx, viewer, existing.id, existing.status, result.to);
@@ -116,6 +118,8 @@ async function enter(
           );
         return enrollmentId;
       });
+      invalidate({ enrollment: enrolled });
+      return enrolled;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       const target = `${(error as Error).message} ${JSON.stringify((error as { meta?: unknown }).meta ?? {})}`;

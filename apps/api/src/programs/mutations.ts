@@ -3,6 +3,7 @@ import { requireRole, userIdOrNull } from '../auth/access.ts';
 import { builder } from '../builder.ts';
 import { prisma } from '../db.ts';
 import { conflict, invalidInput } from '../errors.ts';
+import { invalidate } from '../invalidation.ts';
 import { slugify } from '../organizations/slug.ts';
 import { isUniqueViolation } from '../prisma-errors.ts';
 import { id, input } from '../validation.ts';
@@ -156,7 +157,7 @@ builder.mutationFields((t) => ({
         throw invalidInput(
           issues.map((issue) => ({ path: `input.${issue.path.join('.')}`, message: issue.message })),
         );
-      return prisma.program.update({
+      const updated = await prisma.program.update({
         ...query,
         where: { id: program.id },
         data: {
@@ -169,6 +170,8 @@ builder.mutationFields((t) => ({
           autoApprove: input.autoApprove ?? undefined,
         },
       });
+      invalidate({ program: program.id }); // links cache the program's URLs and domains
+      return updated;
     },
   }),
   setProgramStatus: t.prismaField({
@@ -190,6 +193,7 @@ builder.mutationFields((t) => ({
         data: { status: args.status },
       });
       if (updated.count === 0) throw conflict('The program changed meanwhile; try again');
+      invalidate({ program: program.id }); // links of a paused program stop counting at once
       return prisma.program.findUniqueOrThrow({ ...query, where: { id: program.id } });
     },
   }),

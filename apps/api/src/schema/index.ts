@@ -6,6 +6,8 @@ import '../auth/schema.ts';
 import '../creatives/schema.ts';
 import '../enrollments/mutations.ts';
 import '../enrollments/schema.ts';
+import '../links/mutations.ts';
+import '../links/schema.ts';
 import '../marketplace/schema.ts';
 import '../organizations/schema.ts';
 import '../programs/mutations.ts';

@@ -1,0 +1,125 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { sha256 } from '../auth/tokens.ts';
+import type { Db } from '../db.ts';
+import { uuidv7 } from '../ids.ts';
+import { httpUrl, isAllowedUrl } from '../programs/urls.ts';
+import { BodyTooLarge, readBody } from './body.ts';
+import type { ClickRecorder } from './recorder.ts';
+import type { TrackingSettings } from './redirect.ts';
+import { clientIp, countryOf, isAutomated } from './visitor.ts';
+
+const body = z.object({
+  key: z.string().regex(/^pk_[\w-]{32}$/, 'must be a publishable key (pk_…)'),
+  via: z.string().trim().min(1).max(64),
+  url: httpUrl,
+  referrer: z.string().max(2048).nullish(),
+  programId: z.uuid().nullish(),
+});
+
+function reply(res: ServerResponse, status: number, payload: object, origin: string | null) {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    ...(origin ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {}),
+  });
+  res.end(JSON.stringify(payload));
+}
+
+/**
+ * POST /track/click — the snippet reports a landing through an affiliate code (`?via=code`)
+ * instead of a redirect. The body is JSON sent as text/plain (no CORS preflight) with the
+ * organization's publishable key. Answers `{ clickId }`; counts nothing for bots, unknown codes,
+ * inactive programs, or a page (or Origin) outside the program's domains.
+ */
+export function landingHandler(
+  db: () => Db,
+  recorder: ClickRecorder,
+  settings: TrackingSettings,
+  log: Logger,
+) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : null;
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        ...(origin ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {}),
+        'access-control-allow-methods': 'POST',
+        'access-control-allow-headers': 'content-type',
+        'access-control-max-age': '86400',
+      });
+      return res.end();
+    }
+    if (req.method !== 'POST') return reply(res, 405, { error: 'METHOD_NOT_ALLOWED' }, null);
+    let parsed: z.output<typeof body>;
+    try {
+      const result = body.safeParse(JSON.parse(await readBody(req, 8 * 1024)));
+      if (!result.success) {
+        const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+        return reply(res, 400, { error: 'INVALID_INPUT', issues }, null);
+      }
+      parsed = result.data;
+    } catch (error) {
+      if (error instanceof BodyTooLarge) return reply(res, 413, { error: 'PAYLOAD_TOO_LARGE' }, null);
+      return reply(
+        res,
+        400,
+        { error: 'INVALID_INPUT', issues: [{ path: '', message: 'must be a JSON object' }] },
+        null,
+      );
+    }
+    try {
+      const key = await db().apiKey.findUnique({
+        where: { keyHash: sha256(parsed.key) },
+        select: { organizationId: true, kind: true, revokedAt: true },
+      });
+      if (!key || key.revokedAt || key.kind !== 'PUBLISHABLE')
+        return reply(res, 401, { error: 'UNAUTHENTICATED' }, null);
+      const enrollments = await db().enrollment.findMany({
+        where: {
+          referralCode: parsed.via,
+          status: 'APPROVED',
+          program: {
+            organizationId: key.organizationId,
+            status: 'ACTIVE',
+            ...(parsed.programId ? { id: parsed.programId } : {}),
+          },
+        },
+        select: { id: true, programId: true, program: { select: { allowedDomains: true } } },
+      });
+      // The page must be one of the program's, and so must the calling origin when a browser sends it.
+      const match = enrollments.find(
+        (e) =>
+          isAllowedUrl(parsed.url, e.program.allowedDomains) &&
+          (!origin || isAllowedUrl(origin, e.program.allowedDomains)),
+      );
+      const allowOrigin = match && origin ? origin : null;
+      if (!match) return reply(res, 404, { error: 'NOT_FOUND', clickId: null }, allowOrigin);
+      if (isAutomated(req)) return reply(res, 200, { clickId: null, counted: false }, allowOrigin);
+      const now = Date.now();
+      const id = uuidv7(now);
+      const header = (name: string) => {
+        const value = req.headers[name];
+        return (Array.isArray(value) ? value[0] : value) ?? null;
+      };
+      recorder.record({
+        id,
+        programId: match.programId,
+        enrollmentId: match.id,
+        linkId: null,
+        source: 'LANDING',
+        createdAt: new Date(now),
+        ip: clientIp(req, settings.trustProxy),
+        userAgent: header('user-agent')?.slice(0, 512) ?? null,
+        referrer: parsed.referrer?.slice(0, 2048) ?? null,
+        country: countryOf(req, settings.trustProxy, settings.countryHeader),
+        landingUrl: parsed.url,
+        subs: [],
+      });
+      return reply(res, 200, { clickId: id, counted: true }, allowOrigin);
+    } catch (error) {
+      log.error({ err: error }, 'landing click failed');
+      return reply(res, 503, { error: 'UNAVAILABLE' }, null);
+    }
+  };
+}

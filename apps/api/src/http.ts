@@ -1,0 +1,36 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { landingHandler } from './clicks/landing.ts';
+import { redirectHandler } from './clicks/redirect.ts';
+import { prisma } from './db.ts';
+import { logger } from './logger.ts';
+import { registry } from './metrics.ts';
+import type { Tracking } from './tracking.ts';
+import type { App } from './yoga.ts';
+
+const code = /^\/r\/([A-Za-z0-9_-]{1,64})\/?(?:\?|$)/;
+
+/**
+ * The HTTP entry point. The tracking endpoints are plain handlers in front of GraphQL, so a
+ * redirect costs a map lookup and a string concatenation, not a trip through Yoga.
+ */
+export function requestListener(app: App, tracking: Tracking) {
+  const redirect = redirectHandler(tracking.cache, tracking.recorder, tracking.settings, logger);
+  const landing = landingHandler(() => prisma, tracking.recorder, tracking.settings, logger);
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    if (url.startsWith('/r/')) {
+      const match = code.exec(url);
+      if (match && (req.method === 'GET' || req.method === 'HEAD')) return redirect(req, res, match[1]!);
+      res.writeHead(match ? 405 : 404, { 'content-type': 'text/plain' });
+      return res.end(match ? 'Method not allowed\n' : 'Link not found\n');
+    }
+    if (url === '/track/click' || url.startsWith('/track/click?')) return void landing(req, res);
+    if (url === '/metrics') {
+      return void registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(text);
+      });
+    }
+    return app(req, res);
+  };
+}

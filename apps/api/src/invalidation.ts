@@ -1,0 +1,43 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import { logger } from './logger.ts';
+
+/** What changed: a link (by code), or everything under a program or an enrollment. */
+export type Invalidation = { link: string } | { program: string } | { enrollment: string };
+
+const local = new EventEmitter();
+const channel = 'link-cache-invalidation';
+let publisher: Redis | null = null;
+
+/**
+ * Tells every cache that something changed: in this process at once, and in other API instances
+ * through Redis pub/sub when REDIS_URL is set (without Redis, other instances catch up when
+ * their cache entries expire).
+ */
+export function invalidate(what: Invalidation) {
+  local.emit('invalidate', what);
+  publisher
+    ?.publish(channel, JSON.stringify(what))
+    .catch((error) => logger.warn({ err: error }, 'invalidation publish failed'));
+}
+
+export function onInvalidate(listener: (what: Invalidation) => void) {
+  local.on('invalidate', listener);
+  return () => local.off('invalidate', listener);
+}
+
+/** Joins the shared channel: `pub` publishes, a duplicate connection subscribes. */
+export async function shareInvalidations(pub: Redis): Promise<() => Promise<void>> {
+  publisher = pub;
+  const sub = pub.duplicate();
+  await sub.subscribe(channel);
+  sub.on('message', (_channel, message) => {
+    try {
+      local.emit('invalidate', JSON.parse(message) as Invalidation);
+    } catch {}
+  });
+  return async () => {
+    publisher = null;
+    await sub.quit().catch(() => {});
+  };
+}

@@ -1,0 +1,35 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+
+// Prometheus metrics at GET /metrics. One registry per process.
+export const registry = new Registry();
+
+export const redirects = new Counter({
+  name: 'redirects_total',
+  help: 'Link redirects answered, by outcome',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const clicksRecorded = new Counter({
+  name: 'clicks_recorded_total',
+  help: 'Clicks written to the database',
+  registers: [registry],
+});
+
+export const clicksDropped = new Counter({
+  name: 'clicks_dropped_total',
+  help: 'Clicks dropped because the buffer was full (the database was unreachable for too long)',
+  registers: [registry],
+});
+
+export const clicksBuffered = new Gauge({
+  name: 'clicks_buffered',
+  help: 'Clicks waiting to be written',
+  registers: [registry],
+});
+
+export const clickWriteFailures = new Counter({
+  name: 'click_write_failures_total',
+  help: 'Failed attempts to write a batch of clicks (retried)',
+  registers: [registry],
+});

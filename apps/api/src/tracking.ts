@@ -1,0 +1,46 @@
+import { ClickRecorder } from './clicks/recorder.ts';
+import { SaltSource } from './clicks/salts.ts';
+import { MemoryUniqueTracker, RedisUniqueTracker } from './clicks/unique.ts';
+import type { Config } from './config.ts';
+import { prisma } from './db.ts';
+import { shareInvalidations } from './invalidation.ts';
+import { LinkCache } from './links/cache.ts';
+import { logger } from './logger.ts';
+import { redis } from './redis.ts';
+
+/** The click pipeline of one API process: the link cache and the click recorder. */
+export async function startTracking(config: Config) {
+  const shared = redis();
+  const stopSharing = shared ? await shareInvalidations(shared) : async () => {};
+  const salts = new SaltSource(() => prisma);
+  const recorder = new ClickRecorder({
+    write: async (rows) => {
+      await prisma.click.createMany({ data: rows });
+    },
+    saltFor: (at) => salts.saltFor(at),
+    unique: shared ? new RedisUniqueTracker(shared) : new MemoryUniqueTracker(),
+    log: logger,
+    limit: config.CLICK_BUFFER_LIMIT,
+    batchSize: config.CLICK_BATCH_SIZE,
+    intervalMs: config.CLICK_FLUSH_INTERVAL_MS,
+  });
+  recorder.start();
+  const cache = new LinkCache(() => prisma, config.LINK_CACHE_TTL_SECONDS * 1000);
+  const settings = {
+    clickIdParam: config.CLICK_ID_PARAM,
+    trustProxy: config.TRUST_PROXY,
+    countryHeader: config.COUNTRY_HEADER,
+  };
+  return {
+    cache,
+    recorder,
+    settings,
+    async stop(deadlineMs: number) {
+      await recorder.stop(deadlineMs);
+      cache.close();
+      await stopSharing();
+    },
+  };
+}
+
+export type Tracking = Awaited<ReturnType<typeof startTracking>>;
