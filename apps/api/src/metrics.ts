@@ -22,10 +22,19 @@ export const clicksDropped = new Counter({
   registers: [registry],
 });
 
-export const clicksBuffered = new Gauge({
+let buffered: () => number = () => 0;
+/** Where the clicks_buffered gauge reads its value at scrape time. */
+export const reportBufferedClicks = (source: () => number) => {
+  buffered = source;
+};
+
+new Gauge({
   name: 'clicks_buffered',
   help: 'Clicks waiting to be written',
   registers: [registry],
+  collect() {
+    this.set(buffered());
+  },
 });
 
 export const clickWriteFailures = new Counter({

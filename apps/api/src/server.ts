@@ -48,7 +48,7 @@ const { createApp } = await import('./yoga.ts');
 const { startTracking } = await import('./tracking.ts');
 const { requestListener } = await import('./http.ts');
 const { closeRedis } = await import('./redis.ts');
-const tracking = await startTracking(config);
+const tracking = await startTracking(config, database);
 const listener = requestListener(createApp(), tracking);
 let stopping = false;
 const server = createServer((req, res) => {
@@ -86,7 +86,8 @@ async function shutdown(signal: string) {
   });
   // Every click answered is in the buffer now: write them before the database goes.
   await tracking.stop(Math.max(1_000, config.SHUTDOWN_TIMEOUT_MS - (Date.now() - started)));
-  logger.info({ recorded: tracking.recorder.recorded, dropped: tracking.recorder.dropped }, 'clicks flushed');
+  const { accepted, recorded, dropped } = tracking.recorder;
+  logger.info({ accepted, recorded, dropped }, 'clicks flushed');
   await closeRedis();
   await disconnectDb();
   await database.embedded?.stop();

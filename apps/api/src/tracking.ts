@@ -1,6 +1,7 @@
 import { ClickRecorder } from './clicks/recorder.ts';
 import { SaltSource } from './clicks/salts.ts';
 import { MemoryUniqueTracker, RedisUniqueTracker } from './clicks/unique.ts';
+import { clickWriter } from './clicks/writer.ts';
 import type { Config } from './config.ts';
 import { prisma } from './db.ts';
 import { shareInvalidations } from './invalidation.ts';
@@ -9,14 +10,16 @@ import { logger } from './logger.ts';
 import { redis } from './redis.ts';
 
 /** The click pipeline of one API process: the link cache and the click recorder. */
-export async function startTracking(config: Config) {
+export async function startTracking(
+  config: Config,
+  database: { url: string; kind: 'embedded' | 'postgresql' },
+) {
   const shared = redis();
   const stopSharing = shared ? await shareInvalidations(shared) : async () => {};
   const salts = new SaltSource(() => prisma);
+  const writer = clickWriter(database.url, database.kind === 'embedded' ? 'insert' : 'copy');
   const recorder = new ClickRecorder({
-    write: async (rows) => {
-      await prisma.click.createMany({ data: rows });
-    },
+    write: writer.write,
     saltFor: (at) => salts.saltFor(at),
     unique: shared ? new RedisUniqueTracker(shared) : new MemoryUniqueTracker(),
     log: logger,
@@ -37,6 +40,7 @@ export async function startTracking(config: Config) {
     settings,
     async stop(deadlineMs: number) {
       await recorder.stop(deadlineMs);
+      await writer.close();
       cache.close();
       await stopSharing();
     },

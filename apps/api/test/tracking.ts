@@ -10,7 +10,11 @@ export const browser =
 
 /** The API's HTTP listener on a free port, with its own click pipeline. */
 export async function startHttp(overrides: Partial<Config> = {}) {
-  const tracking = await startTracking({ ...config(), ...overrides });
+  const database = {
+    url: process.env.TEST_DB_URL!,
+    kind: process.env.TEST_DATABASE_URL ? ('postgresql' as const) : ('embedded' as const),
+  };
+  const tracking = await startTracking({ ...config(), ...overrides }, database);
   const server = createServer(requestListener(createApp(), tracking));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ClickSource } from '../generated/prisma/client.ts';
-import { clicksBuffered, clicksDropped, clicksRecorded, clickWriteFailures } from '../metrics.ts';
+import { clicksDropped, clicksRecorded, clickWriteFailures, reportBufferedClicks } from '../metrics.ts';
 import type { UniqueTracker } from './unique.ts';
 
 /** A click as the redirect saw it. The raw IP lives only here, in memory, until the flush. */
@@ -43,6 +43,8 @@ export interface RecorderOptions {
 
 const uniqueWindowMs = 3_600_000;
 const maxBackoffMs = 5_000;
+const sliceSize = 250;
+const dayMs = 86_400_000;
 
 /**
  * Collects clicks from redirects (which never wait for it) and writes them in batches. While the
@@ -58,10 +60,14 @@ export class ClickRecorder {
   private backoffMs = 0;
   private droppedSinceLog = 0;
   private lastDropLog = 0;
+  accepted = 0;
   recorded = 0;
   dropped = 0;
 
-  constructor(private readonly options: RecorderOptions) {}
+  constructor(private readonly options: RecorderOptions) {
+    // Read when /metrics is scraped, not kept up to date on every click.
+    reportBufferedClicks(() => this.buffered);
+  }
 
   get buffered() {
     return this.pending.length + this.ready.length;
@@ -84,7 +90,7 @@ export class ClickRecorder {
       return false;
     }
     this.pending.push(click);
-    clicksBuffered.set(this.buffered);
+    this.accepted++;
     if (this.pending.length >= this.options.batchSize) this.kick();
     return true;
   }
@@ -135,7 +141,6 @@ export class ClickRecorder {
       this.ready = [];
       this.backoffMs = 0;
       this.retryAt = 0;
-      clicksBuffered.set(this.buffered);
     }
   }
 
@@ -161,33 +166,77 @@ export class ClickRecorder {
     }
   }
 
+  // Salted IP hashes of the current day by address (visitors repeat, and an HMAC is the costliest
+  // step), and user agents as small numbers for the visitor keys. Both bounded.
+  private hashes = new Map<string, string>();
+  private hashesDay = -1;
+  private readonly agents = new Map<string, number>();
+
+  private agentId(agent: string | null): number {
+    if (!agent) return 0;
+    let id = this.agents.get(agent);
+    if (id === undefined) {
+      if (this.agents.size >= 50_000) this.agents.clear();
+      id = this.agents.size + 1;
+      this.agents.set(agent, id);
+    }
+    return id;
+  }
+
+  /**
+   * Hashes IPs and decides uniqueness. The salts are fetched once per batch, then the work is
+   * synchronous, in slices that yield to the event loop so redirects are never held up long.
+   */
   private async prepare(batch: PendingClick[]): Promise<ClickRow[]> {
-    const salts = new Map<string, string>();
+    const salts = new Map<number, string>();
     for (const click of batch) {
-      const day = click.createdAt.toISOString().slice(0, 10);
+      const day = Math.floor(click.createdAt.getTime() / dayMs);
       if (!salts.has(day)) salts.set(day, await this.options.saltFor(click.createdAt));
     }
-    const hashed = batch.map((click) => {
-      const salt = salts.get(click.createdAt.toISOString().slice(0, 10))!;
-      const hmac = (value: string) => createHmac('sha256', salt).update(value).digest('base64url');
-      return {
-        ipHash: click.ip ? hmac(click.ip) : null,
-        visitor: `${click.linkId ?? click.enrollmentId}:${hmac(`${click.ip ?? ''}|${click.userAgent ?? ''}`)}`,
+    const rows: ClickRow[] = new Array(batch.length);
+    const visitors: string[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      if (i > 0 && i % sliceSize === 0) await new Promise((resolve) => setImmediate(resolve));
+      const click = batch[i]!;
+      const day = Math.floor(click.createdAt.getTime() / dayMs);
+      if (day !== this.hashesDay) {
+        this.hashes = new Map();
+        this.hashesDay = day;
+      }
+      let ipHash: string | null = null;
+      if (click.ip) {
+        ipHash = day === this.hashesDay ? (this.hashes.get(click.ip) ?? null) : null;
+        if (!ipHash) {
+          ipHash = createHmac('sha256', salts.get(day)!).update(click.ip).digest('base64url');
+          if (this.hashes.size >= 100_000) this.hashes.clear();
+          this.hashes.set(click.ip, ipHash);
+        }
+      }
+      // A visitor is an address and a browser; the address in the key is already hashed.
+      visitors[i] = `${click.linkId ?? click.enrollmentId}:${ipHash ?? ''}:${this.agentId(click.userAgent)}`;
+      const subs = click.subs;
+      rows[i] = {
+        id: click.id,
+        programId: click.programId,
+        enrollmentId: click.enrollmentId,
+        linkId: click.linkId,
+        source: click.source,
+        createdAt: click.createdAt,
+        ipHash,
+        isUnique: false,
+        userAgent: click.userAgent,
+        referrer: click.referrer,
+        country: click.country,
+        landingUrl: click.landingUrl,
+        sub1: subs[0] ?? null,
+        sub2: subs[1] ?? null,
+        sub3: subs[2] ?? null,
+        sub4: subs[3] ?? null,
+        sub5: subs[4] ?? null,
       };
-    });
-    const unique = await this.options.unique.claim(
-      hashed.map((h) => h.visitor),
-      uniqueWindowMs,
-    );
-    return batch.map(({ ip: _ip, subs, ...click }, index) => ({
-      ...click,
-      ipHash: hashed[index]!.ipHash,
-      isUnique: unique[index]!,
-      sub1: subs[0] ?? null,
-      sub2: subs[1] ?? null,
-      sub3: subs[2] ?? null,
-      sub4: subs[3] ?? null,
-      sub5: subs[4] ?? null,
-    }));
+    }
+    const unique = await this.options.unique.claim(visitors, uniqueWindowMs);
+    for (let i = 0; i < rows.length; i++) rows[i]!.isUnique = unique[i]!;
+    return rows;
   }
 }

@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { ClickRecorder, type ClickRow, type PendingClick } from '../../src/clicks/recorder.ts';
 import { MemoryUniqueTracker } from '../../src/clicks/unique.ts';
 import { clientIp, countryOf, isCountable } from '../../src/clicks/visitor.ts';
+import { copyValue } from '../../src/clicks/writer.ts';
 import { uuidv7 } from '../../src/ids.ts';
 import { splitTarget } from '../../src/links/destination.ts';
 
@@ -176,5 +177,15 @@ describe('the click recorder', () => {
     await r.stop(50);
     expect(r.dropped).toBe(2);
     expect(r.buffered).toBe(0);
+  });
+});
+
+describe('COPY text format', () => {
+  test('nulls, booleans, dates, and the characters COPY treats specially', () => {
+    expect(copyValue(null)).toBe('\\N');
+    expect(copyValue(true)).toBe('t');
+    expect(copyValue(new Date(Date.UTC(2026, 10, 20, 12)))).toBe('2026-11-20T12:00:00.000Z');
+    expect(copyValue('Mozilla\t(evil)\nline\\two\r')).toBe('Mozilla\\t(evil)\\nline\\\\two\\r');
+    expect(copyValue('\\N')).toBe('\\\\N'); // a literal "\N" is not a null
   });
 });

@@ -1,0 +1,198 @@
+// pnpm bench:clicks — how close the click redirect comes to a bare node:http redirect, and
+// whether every answered redirect became exactly one stored click.
+//
+// Starts PostgreSQL-backed API and a bare 302 server as separate processes, loads both with
+// autocannon (same settings, same run), prints requests/s, p50 and p99 for both and the ratio,
+// then counts stored clicks against redirects answered, also across a SIGTERM in mid-load.
+// BENCH_DATABASE_URL: a PostgreSQL server (default postgresql://postgres@127.0.0.1:5432/postgres);
+// a scratch database is created on it and dropped afterwards.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { migrate } from '../src/database/migrations.ts';
+
+const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const apiDir = fileURLToPath(new URL('..', import.meta.url));
+const userAgent =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15';
+
+const name = `aff_bench_${randomBytes(4).toString('hex')}`;
+const databaseUrl = (() => {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+})();
+
+async function sql<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function seed() {
+  const orgs = await sql<{ id: string }>(
+    databaseUrl,
+    `INSERT INTO "Organization" (id, name, slug, "isMerchant", "isAffiliate", "updatedAt") VALUES
+       (gen_random_uuid(), 'Bench Merchant', 'bench-merchant', true, false, now()),
+       (gen_random_uuid(), 'Bench Affiliate', 'bench-affiliate', false, true, now()) RETURNING id`,
+  );
+  const [merchant, affiliate] = orgs.map((o) => o.id);
+  const [program] = await sql<{ id: string }>(
+    databaseUrl,
+    `INSERT INTO "Program" (id, "organizationId", name, slug, "websiteUrl", "allowedDomains", currency, status, "updatedAt")
+     VALUES (gen_random_uuid(), $1, 'Bench', 'bench', 'https://tiered.example', ARRAY['tiered.example'], 'USD', 'ACTIVE', now()) RETURNING id`,
+    [merchant],
+  );
+  const [profile] = await sql<{ id: string }>(
+    databaseUrl,
+    `INSERT INTO "AffiliateProfile" (id, "organizationId", "displayName", "contactEmail", "updatedAt")
+     VALUES (gen_random_uuid(), $1, 'Bench', 'bench@example.com', now()) RETURNING id`,
+    [affiliate],
+  );
+  const [enrollment] = await sql<{ id: string }>(
+    databaseUrl,
+    `INSERT INTO "Enrollment" (id, "programId", "affiliateId", status, "referralCode", "updatedAt")
+     VALUES (gen_random_uuid(), $1, $2, 'APPROVED', 'bench', now()) RETURNING id`,
+    [program!.id, profile!.id],
+  );
+  await sql(
+    databaseUrl,
+    `INSERT INTO "Link" (id, "programId", "enrollmentId", code, "updatedAt") VALUES (gen_random_uuid(), $1, $2, 'bench', now())`,
+    [program!.id, enrollment!.id],
+  );
+}
+
+function start(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  const child = spawn(command, args, {
+    cwd: apiDir,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), 60_000);
+    const check = (chunk: Buffer) => {
+      output += chunk;
+      const match = ready.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(match[1]), output: () => output });
+      }
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    child.on('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+    // Keep reading after start-up, so a chatty process never blocks on a full pipe.
+  });
+}
+
+const load = (port: number, duration: number) =>
+  autocannon({
+    url: `http://127.0.0.1:${port}/r/bench`,
+    connections,
+    duration,
+    headers: { 'user-agent': userAgent },
+  });
+
+const clicksStored = async () =>
+  Number((await sql<{ n: string }>(databaseUrl, 'SELECT count(*) AS n FROM "Click"'))[0]!.n);
+
+async function waitForClicks(expected: number, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let stored = await clicksStored();
+  while (stored < expected && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    stored = await clicksStored();
+  }
+  return stored;
+}
+
+const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.on('exit', resolve));
+const row = (label: string, r: autocannon.Result) =>
+  `${label.padEnd(22)} ${String(Math.round(r.requests.average)).padStart(9)} req/s   p50 ${String(r.latency.p50).padStart(3)} ms   p99 ${String(r.latency.p99).padStart(3)} ms   (${r['3xx']} redirects, ${r.errors} errors, ${r.non2xx - r['3xx']} other)`;
+
+await sql(serverUrl, `CREATE DATABASE "${name}"`);
+const children: ChildProcess[] = [];
+let failed = false;
+try {
+  await migrate(databaseUrl);
+  await seed();
+  const apiEnv = {
+    DATABASE_URL: databaseUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    JWT_SECRET: 'bench'.repeat(8),
+    NODE_ENV: 'production',
+  };
+  const bare = await start('node', ['bench/bare-server.mjs'], {}, /^(\d+)\s*$/m);
+  const api = await start(
+    'node',
+    ['--import', 'tsx', 'src/server.ts'],
+    apiEnv,
+    /"port":(\d+)[^\n]*API listening/,
+  );
+  children.push(bare.child, api.child);
+
+  console.log(`Warming up both servers (3 s each), then ${seconds} s each at ${connections} connections...`);
+  await load(bare.port, 3);
+  await load(api.port, 3);
+  const baseline = await load(bare.port, seconds);
+  const redirect = await load(api.port, seconds);
+  // What the server answered (the load tool stops counting responses in flight at the end).
+  const metrics = await (await fetch(`http://127.0.0.1:${api.port}/metrics`)).text();
+  const answered = Number(/redirects_total\{outcome="counted"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+  const ratio = redirect.requests.average / baseline.requests.average;
+
+  console.log('');
+  console.log(row('bare node:http 302', baseline));
+  console.log(row('GET /r/:code (API)', redirect));
+  console.log(`ratio (API / bare)     ${(ratio * 100).toFixed(1)}%   target ≥ 50%, p99 < 10 ms`);
+  const speedOk = ratio >= 0.5 && redirect.latency.p99 < 10;
+
+  const stored = await waitForClicks(answered);
+  console.log(
+    `\nclicks stored ${stored} / redirects answered ${answered} (the load tool saw ${redirect['3xx']} in the measured run)${stored === answered ? '  ✓ none lost' : '  ✗ MISMATCH'}`,
+  );
+
+  // SIGTERM in the middle of the load: every redirect answered before exit must be stored.
+  const before = await clicksStored();
+  const during = load(api.port, 6);
+  await new Promise((r) => setTimeout(r, 2_500));
+  api.child.kill('SIGTERM');
+  const code = await exited(api.child);
+  const result = await during;
+  const afterStop = await clicksStored();
+  const flushed = JSON.parse(
+    api
+      .output()
+      .split('\n')
+      .find((line) => line.includes('clicks flushed')) ?? '{}',
+  );
+  const acceptedDuring = (flushed.accepted ?? Number.NaN) - answered;
+  const sigtermOk = code === 0 && flushed.dropped === 0 && afterStop - before === acceptedDuring;
+  console.log(
+    `SIGTERM mid-load: exit code ${code}; clicks stored ${afterStop - before} / redirects answered ${acceptedDuring} (the load tool saw ${result['3xx']}); dropped ${flushed.dropped}${sigtermOk ? '  ✓ none lost' : '  ✗ MISMATCH'}`,
+  );
+
+  failed = !speedOk || stored !== answered || !sigtermOk;
+  console.log(failed ? '\nMISSED a target' : '\nAll targets met');
+} finally {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  await sql(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}
+process.exit(failed ? 1 : 0);
