@@ -4,7 +4,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { DateTimeResolver } from 'graphql-scalars';
-import { hasEnrollmentIn, isEnrolledAffiliateOf } from './auth/access.ts';
+import { hasEnrollmentIn, isEnrolledAffiliateOf, isPartyTo } from './auth/access.ts';
 import { actsFor } from './auth/scopes.ts';
 import type { Viewer } from './auth/viewer.ts';
 import { prisma } from './db.ts';
@@ -40,6 +40,8 @@ export const builder = new SchemaBuilder<{
     enrolledIn: string;
     /** acts for a merchant that has the affiliate with this profile id enrolled */
     merchantOfAffiliate: string;
+    /** acts for either side of the enrollment with this id */
+    partyTo: string;
   };
 }>({
   plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin, ValidationPlugin, 'defaultDeny'],
@@ -61,6 +63,7 @@ export const builder = new SchemaBuilder<{
         context.viewer.kind === 'user' && actsFor(context.viewer, organizationId, 'OWNER'),
       enrolledIn: (programId) => hasEnrollmentIn(context.viewer, programId),
       merchantOfAffiliate: (affiliateId) => isEnrolledAffiliateOf(context.viewer, affiliateId),
+      partyTo: (enrollmentId) => isPartyTo(context.viewer, enrollmentId),
     }),
     unauthorizedError: (_parent, { viewer }) =>
       viewer.kind === 'anonymous' ? unauthenticated() : forbidden('Not allowed for these credentials'),

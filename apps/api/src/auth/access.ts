@@ -60,3 +60,19 @@ export async function isEnrolledAffiliateOf(viewer: Viewer, affiliateId: string)
   });
   return count > 0;
 }
+
+/** Whether the viewer acts for the merchant or the affiliate of an enrollment. */
+export async function isPartyTo(viewer: Viewer, enrollmentId: string): Promise<boolean> {
+  const organizationIds = viewerOrganizationIds(viewer);
+  if (!organizationIds.length) return false;
+  const count = await prisma.enrollment.count({
+    where: {
+      id: enrollmentId,
+      OR: [
+        { program: { organizationId: { in: organizationIds } } },
+        { affiliate: { organizationId: { in: organizationIds } } },
+      ],
+    },
+  });
+  return count > 0;
+}

@@ -70,8 +70,8 @@ async function counts(where: { linkId?: string; enrollmentId?: string }, r?: Par
 }
 
 export const ClickRef = builder.prismaObject('Click', {
-  include: parties,
-  authScopes: (click, { viewer }) => seeOwn(click, viewer),
+  // Clicks keep no foreign keys: who may see one is decided by its enrollment (cached per request).
+  authScopes: (click) => ({ partyTo: click.enrollmentId, networkAdmin: true }),
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The click id passed to the landing page.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -85,7 +85,12 @@ export const ClickRef = builder.prismaObject('Click', {
       nullable: { list: false, items: true },
       resolve: (c) => [c.sub1, c.sub2, c.sub3, c.sub4, c.sub5],
     }),
-    link: t.relation('link', { nullable: true }),
+    link: t.prismaField({
+      type: 'Link',
+      nullable: true,
+      resolve: (query, click) =>
+        click.linkId ? prisma.link.findUnique({ ...query, where: { id: click.linkId } }) : null,
+    }),
   }),
 });
 
@@ -143,7 +148,12 @@ export const LinkRef = builder.prismaObject('Link', {
     disabledAt: t.expose('disabledAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     enrollment: t.relation('enrollment'),
-    clicks: t.relatedConnection('clicks', { cursor: 'id', query: { orderBy: { id: 'desc' } } }),
+    clicks: t.prismaConnection({
+      type: 'Click',
+      cursor: 'id',
+      resolve: (query, link) =>
+        prisma.click.findMany({ ...query, where: { linkId: link.id }, orderBy: { id: 'desc' } }),
+    }),
     clickCounts: t.field({
       type: ClickCounts,
       args: { range: t.arg({ type: ClickRangeInput, required: false }) },
@@ -154,10 +164,12 @@ export const LinkRef = builder.prismaObject('Link', {
 
 builder.prismaObjectFields('Enrollment', (t) => ({
   links: t.relatedConnection('links', { cursor: 'id', query: { orderBy: { id: 'desc' } } }),
-  clicks: t.relatedConnection('clicks', {
+  clicks: t.prismaConnection({
+    type: 'Click',
     cursor: 'id',
     description: 'Every click for this affiliate in the program: through links and landing pages.',
-    query: { orderBy: { id: 'desc' } },
+    resolve: (query, enrollment) =>
+      prisma.click.findMany({ ...query, where: { enrollmentId: enrollment.id }, orderBy: { id: 'desc' } }),
   }),
   clickCounts: t.field({
     type: ClickCounts,
