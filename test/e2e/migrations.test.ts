@@ -44,5 +44,5 @@ test('db:migrate:create writes the SQL for a schema change, and db:migrate appli
 
   const migrate = run('scripts/migrate.ts', env);
   expect(await migrate.exited).toBe(0);
-  expect(migrate.output()).toMatch(/_init\n\s+\d{14}_add_widget/);
+  expect(migrate.output()).toMatch(/_init\n(?:\s+\d{14}_\w+\n)*\s+\d{14}_add_widget\s*$/);
 });

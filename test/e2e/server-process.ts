@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const apiDir = fileURLToPath(new URL('../../apps/api/', import.meta.url));
-const tsx = `${apiDir}node_modules/.bin/tsx`;
 
 export interface Run {
   child: ChildProcess;
@@ -13,7 +12,7 @@ export interface Run {
 /** Runs one of the API's entry points as its own process, the way `pnpm start` does. */
 export function run(script: string, env: Record<string, string | undefined>, args: string[] = []): Run {
   let output = '';
-  const child = spawn(tsx, [script, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: apiDir,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

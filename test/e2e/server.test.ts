@@ -99,6 +99,38 @@ describe('on the embedded database', () => {
     expect(await server.stop()).toBe(0);
   });
 
+  test('the short-link redirect of the running server stores its click (written from the writer thread)', async () => {
+    const dataDir = freshDir();
+    expect(await run('scripts/seed.ts', { DATA_DIR: dataDir }).exited).toBe(0);
+    const CLICKS = `{ me { memberships { edges { node { organization { programs { edges { node { slug enrollments { edges { node { clickCounts { total } } } } } } } } } } } } }`;
+    const total = (data: Record<string, any>) =>
+      data.me.memberships.edges[0].node.organization.programs.edges
+        .flatMap((p: any) => p.node.enrollments.edges)
+        .reduce((sum: number, e: any) => sum + e.node.clickCounts.total, 0);
+    const login = { input: { email: 'maya@trailhead.test', password: 'demo-password-123' } };
+
+    const first = await startServer({ DATA_DIR: dataDir });
+    const token = (await first.gql(LOG_IN, login)).data.logIn.accessToken;
+    const before = total((await first.gql(CLICKS, {}, token)).data);
+    const response = await fetch(`${first.url}/r/gear-trailhead-gear-home`, {
+      redirect: 'manual',
+      headers: {
+        'user-agent':
+          'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36',
+      },
+    });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toMatch(
+      /^https:\/\/trailhead\.example\/\?utm_source=gear-reviews-weekly&utm_medium=affiliate&ref_id=[0-9a-f-]{36}$/,
+    );
+    expect(await first.stop()).toBe(0);
+    expect(first.output()).toMatch(/"accepted":1,"recorded":1,"dropped":0/);
+
+    const second = await startServer({ DATA_DIR: dataDir });
+    expect(total((await second.gql(CLICKS, {}, token)).data)).toBe(before + 1);
+    expect(await second.stop()).toBe(0);
+  });
+
   test('a second process on the same data folder is refused with a clear message', async () => {
     const dataDir = freshDir();
     const first = await startServer({ DATA_DIR: dataDir });

@@ -48,7 +48,7 @@ const { createApp } = await import('./yoga.ts');
 const { startTracking } = await import('./tracking.ts');
 const { requestListener } = await import('./http.ts');
 const { closeRedis } = await import('./redis.ts');
-const tracking = await startTracking(config, database);
+const tracking = await startTracking(config, database, { writerThread: true });
 const listener = requestListener(createApp(), tracking);
 let stopping = false;
 const server = createServer((req, res) => {

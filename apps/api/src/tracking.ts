@@ -1,5 +1,6 @@
 import { ClickRecorder } from './clicks/recorder.ts';
 import { SaltSource } from './clicks/salts.ts';
+import { threadedClickWriter } from './clicks/threaded-writer.ts';
 import { MemoryUniqueTracker, RedisUniqueTracker } from './clicks/unique.ts';
 import { clickWriter } from './clicks/writer.ts';
 import type { Config } from './config.ts';
@@ -13,11 +14,16 @@ import { redis } from './redis.ts';
 export async function startTracking(
   config: Config,
   database: { url: string; kind: 'embedded' | 'postgresql' },
+  options: { writerThread?: boolean } = {},
 ) {
   const shared = redis();
   const stopSharing = shared ? await shareInvalidations(shared) : async () => {};
   const salts = new SaltSource(() => prisma);
-  const writer = clickWriter(database.url, database.kind === 'embedded' ? 'insert' : 'copy');
+  const method = database.kind === 'embedded' ? 'insert' : 'copy';
+  // The server writes from a thread of its own; tests (whose loader workers do not inherit) inline.
+  const writer = options.writerThread
+    ? threadedClickWriter(database.url, method)
+    : clickWriter(database.url, method);
   const recorder = new ClickRecorder({
     write: writer.write,
     saltFor: (at) => salts.saltFor(at),
