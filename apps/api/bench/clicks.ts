@@ -183,8 +183,9 @@ try {
   const speedOk = ratio >= 0.5 && redirect.latency.p99 < 10;
 
   const stored = await waitForClicks(answered);
+  const seen = apiRuns.reduce((sum, run) => sum + run['3xx'], 0);
   console.log(
-    `\nclicks stored ${stored} / redirects answered ${answered} (the load tool saw ${redirect['3xx']} in the measured run)${stored === answered ? '  ✓ none lost' : '  ✗ MISMATCH'}`,
+    `\nclicks stored ${stored} / redirects answered ${answered} (warm-up included; the load tool saw ${seen} in the measured rounds)${stored === answered ? '  ✓ none lost' : '  ✗ MISMATCH'}`,
   );
 
   // SIGTERM in the middle of the load: every redirect answered before exit must be stored.
