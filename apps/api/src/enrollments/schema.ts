@@ -4,7 +4,7 @@ import { builder } from '../builder.ts';
 import { prisma } from '../db.ts';
 import { notFound } from '../errors.ts';
 import { EnrollmentStatusEnum } from '../programs/enums.ts';
-import { versionInForce } from '../programs/terms.ts';
+import { termsIdInForce } from '../programs/terms-in-force.ts';
 import { CommissionTermsRef } from '../programs/terms-schema.ts';
 import { id } from '../validation.ts';
 
@@ -57,23 +57,13 @@ export const EnrollmentRef = builder.prismaObject('Enrollment', {
   }),
 });
 
-// All versions that could apply (the program's and the enrollment's), then the rule picks one.
 async function termsInForce(
   query: { include?: object; select?: object },
   enrollment: { id: string; programId: string },
   at: Date,
 ) {
-  const candidates = await prisma.commissionTerms.findMany({
-    where: {
-      programId: enrollment.programId,
-      OR: [{ enrollmentId: null }, { enrollmentId: enrollment.id }],
-      effectiveAt: { lte: at },
-    },
-    select: { id: true, version: true, effectiveAt: true, enrollmentId: true },
-  });
-  const chosen = versionInForce(candidates, at);
-  if (!chosen) return null as never;
-  return prisma.commissionTerms.findUniqueOrThrow({ ...query, where: { id: chosen.id } });
+  const id = await termsIdInForce(prisma, enrollment, at);
+  return id ? prisma.commissionTerms.findUniqueOrThrow({ ...query, where: { id } }) : (null as never);
 }
 
 builder.prismaObject('EnrollmentEvent', {

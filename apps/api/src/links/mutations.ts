@@ -186,36 +186,34 @@ builder.mutationFields((t) => ({
       return updated;
     },
   }),
-  disableLink: t.prismaField({
-    type: LinkRef,
-    description:
-      "Stops a link: visitors go to the program's fallback page (or get 404) and no click is counted.",
-    authScopes: { authenticated: true },
-    args: { id: t.arg.id({ validate: id }) },
-    resolve: async (query, _root, args, { viewer }) => {
-      const link = await ownLink(viewer, String(args.id));
-      const updated = await prisma.link.update({
-        ...query,
-        where: { id: link.id },
-        data: { disabledAt: link.disabledAt ?? new Date() },
-      });
-      invalidate({ link: link.code });
-      return updated;
-    },
-  }),
-  enableLink: t.prismaField({
-    type: LinkRef,
-    authScopes: { authenticated: true },
-    args: { id: t.arg.id({ validate: id }) },
-    resolve: async (query, _root, args, { viewer }) => {
-      const link = await ownLink(viewer, String(args.id));
-      const updated = await prisma.link.update({
-        ...query,
-        where: { id: link.id },
-        data: { disabledAt: null },
-      });
-      invalidate({ link: link.code });
-      return updated;
-    },
-  }),
+  ...Object.fromEntries(
+    (
+      [
+        [
+          'disableLink',
+          false,
+          "Stops a link: visitors go to the program's fallback page (or get 404) and no click is counted.",
+        ],
+        ['enableLink', true, 'Starts a disabled link again.'],
+      ] as const
+    ).map(([name, enabled, description]) => [
+      name,
+      t.prismaField({
+        type: LinkRef,
+        description,
+        authScopes: { authenticated: true },
+        args: { id: t.arg.id({ validate: id }) },
+        resolve: async (query, _root, args, { viewer }) => {
+          const link = await ownLink(viewer, String(args.id));
+          const updated = await prisma.link.update({
+            ...query,
+            where: { id: link.id },
+            data: { disabledAt: enabled ? null : (link.disabledAt ?? new Date()) },
+          });
+          invalidate({ link: link.code });
+          return updated;
+        },
+      }),
+    ]),
+  ),
 }));

@@ -8,10 +8,7 @@ import type { Program } from '../generated/prisma/client.ts';
 import { id } from '../validation.ts';
 import { EnrollmentStatusEnum, ProgramStatusEnum, ProgramVisibilityEnum } from './enums.ts';
 import { CommissionTermsRef } from './terms-schema.ts';
-
-/** Listed programs are visible to every signed-in user and secret key (the marketplace). */
-export const isListed = (program: Pick<Program, 'status' | 'visibility'>) =>
-  program.status === 'ACTIVE' && program.visibility === 'PUBLIC';
+import { isListed } from './visibility.ts';
 
 export const ProgramRef = builder.prismaObject('Program', {
   authScopes: (program) => ({

@@ -7,6 +7,7 @@ import {
   TierBasisEnum,
 } from './enums.ts';
 import { type Terms, termsFromRow } from './terms.ts';
+import { isListed } from './visibility.ts';
 
 // Output: a terms version, shown as grouped objects built from the row.
 
@@ -79,7 +80,7 @@ export const CommissionTermsRef = builder.prismaObject('CommissionTerms', {
         networkAdmin: true,
         $any: { member: terms.enrollment.affiliate.organizationId },
       };
-    const listed = terms.program.status === 'ACTIVE' && terms.program.visibility === 'PUBLIC';
+    const listed = isListed(terms.program);
     return {
       member: terms.program.organizationId,
       networkAdmin: true,

@@ -15,8 +15,8 @@ import {
   termsChangesSchema,
   termsFromRow,
   termsToColumns,
-  versionInForce,
 } from '../programs/terms.ts';
+import { termsIdInForce } from '../programs/terms-in-force.ts';
 import { TermsChangesInput } from '../programs/terms-schema.ts';
 import { id, input } from '../validation.ts';
 import { mayAnswer, type ProposalAction } from './rules.ts';
@@ -27,17 +27,11 @@ const negotiable = ['INVITED', 'PENDING', 'APPROVED'];
 
 /** The terms that apply to the enrollment at `at`, as data. */
 async function termsFor(tx: Tx, enrollment: { id: string; programId: string }, at: Date) {
-  const rows = await tx.commissionTerms.findMany({
-    where: {
-      programId: enrollment.programId,
-      OR: [{ enrollmentId: null }, { enrollmentId: enrollment.id }],
-      effectiveAt: { lte: at },
-    },
-    include: { tiers: true },
-  });
-  const row = versionInForce(rows, at);
-  if (!row) throw conflict('The program has no terms in force yet');
-  return termsFromRow(row);
+  const id = await termsIdInForce(tx, enrollment, at);
+  if (!id) throw conflict('The program has no terms in force yet');
+  return termsFromRow(
+    await tx.commissionTerms.findUniqueOrThrow({ where: { id }, include: { tiers: true } }),
+  );
 }
 
 // Checks the proposal against the terms in force now, so an impossible combination (tiers in
