@@ -1,0 +1,43 @@
+// What several API instances share through Redis: unique clicks and link-cache invalidation.
+// Uses the local Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379), which CI runs.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, test } from 'vitest';
+import { RedisUniqueTracker } from '../../src/clicks/unique.ts';
+import { type Invalidation, onInvalidate, shareInvalidations } from '../../src/invalidation.ts';
+
+const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const a = new Redis(url);
+const b = new Redis(url);
+afterAll(async () => {
+  await a.quit();
+  await b.quit();
+});
+
+describe('through Redis', () => {
+  test('a visitor is unique once per window across instances', async () => {
+    const key = `link:${randomUUID()}`;
+    const first = new RedisUniqueTracker(a);
+    const second = new RedisUniqueTracker(b);
+    expect(await first.claim([key, key, `${key}:other`], 60_000)).toEqual([true, false, true]);
+    expect(await second.claim([key], 60_000)).toEqual([false]);
+    const short = `link:${randomUUID()}`;
+    expect(await first.claim([short], 50)).toEqual([true]);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(await second.claim([short], 50)).toEqual([true]);
+  });
+
+  test("another instance's invalidation reaches this instance's caches", async () => {
+    const stop = await shareInvalidations(a);
+    const received: Invalidation[] = [];
+    const off = onInvalidate((what) => received.push(what));
+    const program = randomUUID();
+    // What another instance's invalidate() publishes.
+    await b.publish('link-cache-invalidation', JSON.stringify({ program }));
+    for (let i = 0; i < 50 && received.length === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(received).toEqual([{ program }]);
+    off();
+    await stop();
+  });
+});
