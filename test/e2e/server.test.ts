@@ -103,10 +103,18 @@ describe('on the embedded database', () => {
     const dataDir = freshDir();
     expect(await run('scripts/seed.ts', { DATA_DIR: dataDir }).exited).toBe(0);
     const CLICKS = `{ me { memberships { edges { node { organization { programs { edges { node { slug enrollments { edges { node { clickCounts { total } } } } } } } } } } } } }`;
-    const total = (data: Record<string, any>) =>
-      data.me.memberships.edges[0].node.organization.programs.edges
-        .flatMap((p: any) => p.node.enrollments.edges)
-        .reduce((sum: number, e: any) => sum + e.node.clickCounts.total, 0);
+    type Edges<T> = { edges: { node: T }[] };
+    type Mine = {
+      me: {
+        memberships: Edges<{
+          organization: { programs: Edges<{ enrollments: Edges<{ clickCounts: { total: number } }> }> };
+        }>;
+      };
+    };
+    const total = (data: Mine) =>
+      data.me.memberships.edges[0]!.node.organization.programs.edges.flatMap(
+        (program) => program.node.enrollments.edges,
+      ).reduce((sum, enrollment) => sum + enrollment.node.clickCounts.total, 0);
     const login = { input: { email: 'maya@trailhead.test', password: 'demo-password-123' } };
 
     const first = await startServer({ DATA_DIR: dataDir });

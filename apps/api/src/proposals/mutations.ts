@@ -148,7 +148,6 @@ async function accept(tx: Tx, viewer: Viewer, proposalId: string) {
   return decide(tx, viewer, proposal.id, 'ACCEPTED');
 }
 
-const changesSchema = termsChangesSchema;
 const message = z.string().trim().max(2000, 'must be at most 2000 characters').nullish();
 const reason = z.string().trim().max(1000, 'must be at most 1000 characters').nullish();
 
@@ -163,7 +162,7 @@ const ProposeInput = builder.inputType('ProposeTermsInput', {
       description: 'On acceptance when left out; never in the past.',
     }),
   }),
-  validate: input({ enrollmentId: id, changes: changesSchema, message, effectiveAt }),
+  validate: input({ enrollmentId: id, changes: termsChangesSchema, message, effectiveAt }),
 });
 
 const CounterInput = builder.inputType('CounterProposalInput', {
@@ -173,7 +172,7 @@ const CounterInput = builder.inputType('CounterProposalInput', {
     message: t.string({ required: false }),
     effectiveAt: t.field({ type: 'DateTime', required: false }),
   }),
-  validate: input({ proposalId: id, changes: changesSchema, message, effectiveAt }),
+  validate: input({ proposalId: id, changes: termsChangesSchema, message, effectiveAt }),
 });
 
 const AnswerInput = builder.inputType('AnswerProposalInput', {
@@ -252,28 +251,32 @@ builder.mutationFields((t) => ({
       return prisma.termsProposal.findUniqueOrThrow({ ...query, where: { id: accepted.id } });
     },
   }),
-  rejectProposal: t.prismaField({
-    type: TermsProposalRef,
-    authScopes: { authenticated: true },
-    args: { input: t.arg({ type: AnswerInput }) },
-    resolve: async (query, _root, { input }, { viewer }) => {
-      const rejected = await run(async (tx) => {
-        const { proposal } = await answerable(tx, viewer, String(input.proposalId), 'reject');
-        return decide(tx, viewer, proposal.id, 'REJECTED', input.reason);
-      });
-      return prisma.termsProposal.findUniqueOrThrow({ ...query, where: { id: rejected.id } });
-    },
-  }),
-  withdrawProposal: t.prismaField({
-    type: TermsProposalRef,
-    authScopes: { authenticated: true },
-    args: { input: t.arg({ type: AnswerInput }) },
-    resolve: async (query, _root, { input }, { viewer }) => {
-      const withdrawn = await run(async (tx) => {
-        const { proposal } = await answerable(tx, viewer, String(input.proposalId), 'withdraw');
-        return decide(tx, viewer, proposal.id, 'WITHDRAWN', input.reason);
-      });
-      return prisma.termsProposal.findUniqueOrThrow({ ...query, where: { id: withdrawn.id } });
-    },
-  }),
+  ...Object.fromEntries(
+    (
+      [
+        [
+          'rejectProposal',
+          'reject',
+          'REJECTED',
+          'The other side declines an open proposal; the reason is kept.',
+        ],
+        ['withdrawProposal', 'withdraw', 'WITHDRAWN', 'Its author takes back an open proposal.'],
+      ] as const
+    ).map(([name, action, status, description]) => [
+      name,
+      t.prismaField({
+        type: TermsProposalRef,
+        description,
+        authScopes: { authenticated: true },
+        args: { input: t.arg({ type: AnswerInput }) },
+        resolve: async (query, _root, { input }, { viewer }) => {
+          const answered = await run(async (tx) => {
+            const { proposal } = await answerable(tx, viewer, String(input.proposalId), action);
+            return decide(tx, viewer, proposal.id, status, input.reason);
+          });
+          return prisma.termsProposal.findUniqueOrThrow({ ...query, where: { id: answered.id } });
+        },
+      }),
+    ]),
+  ),
 }));
