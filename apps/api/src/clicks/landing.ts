@@ -108,7 +108,7 @@ export function landingHandler(
         enrollmentId: match.id,
         linkId: null,
         source: 'LANDING',
-        createdAt: new Date(now),
+        createdAt: now,
         ip: clientIp(req, settings.trustProxy),
         userAgent: header('user-agent')?.slice(0, 512) ?? null,
         referrer: parsed.referrer?.slice(0, 2048) ?? null,

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ClickSource } from '../generated/prisma/client.ts';
 import { clicksDropped, clicksRecorded, clickWriteFailures, reportBufferedClicks } from '../metrics.ts';
+import { type ClickBatch, emptyBatch } from './batch.ts';
 import type { UniqueTracker } from './unique.ts';
 
 /** A click as the redirect saw it. The raw IP lives only here, in memory, until the flush. */
@@ -11,7 +12,8 @@ export interface PendingClick {
   enrollmentId: string;
   linkId: string | null;
   source: ClickSource;
-  createdAt: Date;
+  /** Epoch milliseconds. */
+  createdAt: number;
   ip: string | null;
   userAgent: string | null;
   referrer: string | null;
@@ -20,19 +22,8 @@ export interface PendingClick {
   subs: (string | null)[];
 }
 
-/** A click as it is stored: the IP replaced by a salted hash, uniqueness decided. */
-export interface ClickRow extends Omit<PendingClick, 'ip' | 'subs'> {
-  ipHash: string | null;
-  isUnique: boolean;
-  sub1: string | null;
-  sub2: string | null;
-  sub3: string | null;
-  sub4: string | null;
-  sub5: string | null;
-}
-
 export interface RecorderOptions {
-  write(rows: ClickRow[]): Promise<void>;
+  write(batch: ClickBatch): Promise<void>;
   saltFor(at: Date): Promise<string>;
   unique: UniqueTracker;
   log: Pick<Logger, 'warn' | 'error' | 'info'>;
@@ -53,7 +44,7 @@ const dayMs = 86_400_000;
  */
 export class ClickRecorder {
   private pending: PendingClick[] = [];
-  private ready: ClickRow[] = []; // prepared (hashed, uniqueness claimed) but not yet written
+  private ready: ClickBatch | null = null; // prepared (hashed, uniqueness claimed), not yet written
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private retryAt = 0;
@@ -70,7 +61,7 @@ export class ClickRecorder {
   }
 
   get buffered() {
-    return this.pending.length + this.ready.length;
+    return this.pending.length + (this.ready?.size ?? 0);
   }
 
   record(click: PendingClick): boolean {
@@ -119,7 +110,7 @@ export class ClickRecorder {
   private async drain(): Promise<void> {
     while (this.buffered > 0) {
       try {
-        if (this.ready.length === 0) {
+        if (!this.ready) {
           // Taken off `pending` only once prepared: a failure leaves the batch where it was.
           const batch = this.pending.slice(0, this.options.batchSize);
           this.ready = await this.prepare(batch);
@@ -136,9 +127,9 @@ export class ClickRecorder {
         );
         return;
       }
-      this.recorded += this.ready.length;
-      clicksRecorded.inc(this.ready.length);
-      this.ready = [];
+      this.recorded += this.ready.size;
+      clicksRecorded.inc(this.ready.size);
+      this.ready = null;
       this.backoffMs = 0;
       this.retryAt = 0;
     }
@@ -162,7 +153,7 @@ export class ClickRecorder {
       clicksDropped.inc(this.buffered);
       this.options.log.error({ dropped: this.buffered }, 'clicks still unwritten at shutdown were dropped');
       this.pending = [];
-      this.ready = [];
+      this.ready = null;
     }
   }
 
@@ -187,25 +178,25 @@ export class ClickRecorder {
    * Hashes IPs and decides uniqueness. The salts are fetched once per batch, then the work is
    * synchronous, in slices that yield to the event loop so redirects are never held up long.
    */
-  private async prepare(batch: PendingClick[]): Promise<ClickRow[]> {
+  private async prepare(batch: PendingClick[]): Promise<ClickBatch> {
     const salts = new Map<number, string>();
     for (const click of batch) {
-      const day = Math.floor(click.createdAt.getTime() / dayMs);
-      if (!salts.has(day)) salts.set(day, await this.options.saltFor(click.createdAt));
+      const day = Math.floor(click.createdAt / dayMs);
+      if (!salts.has(day)) salts.set(day, await this.options.saltFor(new Date(click.createdAt)));
     }
-    const rows: ClickRow[] = new Array(batch.length);
+    const out = emptyBatch(batch.length);
     const visitors: string[] = new Array(batch.length);
     for (let i = 0; i < batch.length; i++) {
       if (i > 0 && i % sliceSize === 0) await new Promise((resolve) => setImmediate(resolve));
       const click = batch[i]!;
-      const day = Math.floor(click.createdAt.getTime() / dayMs);
+      const day = Math.floor(click.createdAt / dayMs);
       if (day !== this.hashesDay) {
         this.hashes = new Map();
         this.hashesDay = day;
       }
       let ipHash: string | null = null;
       if (click.ip) {
-        ipHash = day === this.hashesDay ? (this.hashes.get(click.ip) ?? null) : null;
+        ipHash = this.hashes.get(click.ip) ?? null;
         if (!ipHash) {
           ipHash = createHmac('sha256', salts.get(day)!).update(click.ip).digest('base64url');
           if (this.hashes.size >= 100_000) this.hashes.clear();
@@ -215,28 +206,25 @@ export class ClickRecorder {
       // A visitor is an address and a browser; the address in the key is already hashed.
       visitors[i] = `${click.linkId ?? click.enrollmentId}:${ipHash ?? ''}:${this.agentId(click.userAgent)}`;
       const subs = click.subs;
-      rows[i] = {
-        id: click.id,
-        programId: click.programId,
-        enrollmentId: click.enrollmentId,
-        linkId: click.linkId,
-        source: click.source,
-        createdAt: click.createdAt,
-        ipHash,
-        isUnique: false,
-        userAgent: click.userAgent,
-        referrer: click.referrer,
-        country: click.country,
-        landingUrl: click.landingUrl,
-        sub1: subs[0] ?? null,
-        sub2: subs[1] ?? null,
-        sub3: subs[2] ?? null,
-        sub4: subs[3] ?? null,
-        sub5: subs[4] ?? null,
-      };
+      out.id[i] = click.id;
+      out.programId[i] = click.programId;
+      out.enrollmentId[i] = click.enrollmentId;
+      out.linkId[i] = click.linkId;
+      out.source[i] = click.source;
+      out.createdAt[i] = click.createdAt;
+      out.ipHash[i] = ipHash;
+      out.userAgent[i] = click.userAgent;
+      out.referrer[i] = click.referrer;
+      out.country[i] = click.country;
+      out.landingUrl[i] = click.landingUrl;
+      out.sub1[i] = subs[0] ?? null;
+      out.sub2[i] = subs[1] ?? null;
+      out.sub3[i] = subs[2] ?? null;
+      out.sub4[i] = subs[3] ?? null;
+      out.sub5[i] = subs[4] ?? null;
     }
     const unique = await this.options.unique.claim(visitors, uniqueWindowMs);
-    for (let i = 0; i < rows.length; i++) rows[i]!.isUnique = unique[i]!;
-    return rows;
+    for (let i = 0; i < batch.length; i++) out.isUnique[i] = unique[i]!;
+    return out;
   }
 }

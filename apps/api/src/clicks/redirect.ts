@@ -56,7 +56,7 @@ export function redirectHandler(
       enrollmentId: link.enrollmentId,
       linkId: link.linkId,
       source: 'REDIRECT',
-      createdAt: new Date(now),
+      createdAt: now,
       ip: clientIp(req, settings.trustProxy),
       userAgent: header(req.headers['user-agent'])?.slice(0, 512) ?? null,
       referrer: header(req.headers.referer)?.slice(0, 2048) ?? null,

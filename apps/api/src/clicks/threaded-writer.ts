@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { ClickRow } from './recorder.ts';
+import type { ClickBatch } from './batch.ts';
 
 /**
  * The click writer on a thread of its own: turning a batch into COPY data and streaming it costs
@@ -40,7 +40,7 @@ export function threadedClickWriter(url: string, method: 'copy' | 'insert') {
     });
 
   return {
-    write: (rows: ClickRow[]) => call({ rows }),
+    write: (batch: ClickBatch) => call({ batch }),
     async close() {
       if (!worker) return;
       await call({ close: true });

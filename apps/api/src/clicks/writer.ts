@@ -2,27 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { ClickRow } from './recorder.ts';
-
-const columns = [
-  'id',
-  'programId',
-  'enrollmentId',
-  'linkId',
-  'source',
-  'createdAt',
-  'isUnique',
-  'ipHash',
-  'userAgent',
-  'referrer',
-  'country',
-  'landingUrl',
-  'sub1',
-  'sub2',
-  'sub3',
-  'sub4',
-  'sub5',
-] as const satisfies readonly (keyof ClickRow)[];
+import { type ClickBatch, clickColumns as columns } from './batch.ts';
 
 const list = columns.map((name) => `"${name}"`).join(', ');
 const copy = `COPY "Click" (${list}) FROM STDIN`;
@@ -76,21 +56,20 @@ function text(value: string | null): string {
 }
 let lastMs = Number.NaN;
 let lastIso = '';
-function iso(date: Date): string {
-  const ms = date.getTime();
+function iso(ms: number): string {
   if (ms !== lastMs) {
     lastMs = ms;
-    lastIso = date.toISOString();
+    lastIso = new Date(ms).toISOString();
   }
   return lastIso;
 }
 const safe = (value: string | null) => value ?? '\\N';
 
-/** The rows in COPY's text format, in the order of `columns`. */
-export function copyText(rows: ClickRow[]): string {
+/** The batch in COPY's text format, in the order of `columns`. */
+export function copyText(b: ClickBatch): string {
   let out = '';
-  for (const r of rows) {
-    out += `${r.id}\t${r.programId}\t${r.enrollmentId}\t${safe(r.linkId)}\t${r.source}\t${iso(r.createdAt)}\t${r.isUnique ? 't' : 'f'}\t${safe(r.ipHash)}\t${text(r.userAgent)}\t${text(r.referrer)}\t${text(r.country)}\t${text(r.landingUrl)}\t${text(r.sub1)}\t${text(r.sub2)}\t${text(r.sub3)}\t${text(r.sub4)}\t${text(r.sub5)}\n`;
+  for (let i = 0; i < b.size; i++) {
+    out += `${b.id[i]}\t${b.programId[i]}\t${b.enrollmentId[i]}\t${safe(b.linkId[i]!)}\t${b.source[i]}\t${iso(b.createdAt[i]!)}\t${b.isUnique[i] ? 't' : 'f'}\t${safe(b.ipHash[i]!)}\t${text(b.userAgent[i]!)}\t${text(b.referrer[i]!)}\t${text(b.country[i]!)}\t${text(b.landingUrl[i]!)}\t${text(b.sub1[i]!)}\t${text(b.sub2[i]!)}\t${text(b.sub3[i]!)}\t${text(b.sub4[i]!)}\t${text(b.sub5[i]!)}\n`;
   }
   return out;
 }
@@ -104,17 +83,18 @@ export function clickWriter(databaseUrl: string, method: 'copy' | 'insert') {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => {}); // an idle client's error is reported by the next write
   return {
-    async write(rows: ClickRow[]) {
+    async write(batch: ClickBatch) {
       if (method === 'insert') {
+        const createdAt = batch.createdAt.map((ms) => new Date(ms));
         await pool.query(
           insert,
-          columns.map((name) => rows.map((row) => row[name])),
+          columns.map((name) => (name === 'createdAt' ? createdAt : batch[name])),
         );
         return;
       }
       const client = await pool.connect();
       try {
-        await pipeline(Readable.from([copyText(rows)]), client.query(copyFrom(copy)));
+        await pipeline(Readable.from([copyText(batch)]), client.query(copyFrom(copy)));
       } catch (error) {
         client.release(true); // the connection may be mid-COPY: do not reuse it
         throw error;

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, test } from 'vitest';
-import { ClickRecorder, type ClickRow, type PendingClick } from '../../src/clicks/recorder.ts';
+import { type ClickBatch, type ClickRow, rowsOf } from '../../src/clicks/batch.ts';
+import { ClickRecorder, type PendingClick } from '../../src/clicks/recorder.ts';
 import { MemoryUniqueTracker } from '../../src/clicks/unique.ts';
 import { clientIp, countryOf, isCountable } from '../../src/clicks/visitor.ts';
 import { copyValue } from '../../src/clicks/writer.ts';
@@ -87,7 +88,7 @@ function click(n: number, ip = '198.51.100.1', agent = browser): PendingClick {
     enrollmentId: 'e',
     linkId: 'l',
     source: 'REDIRECT',
-    createdAt: new Date(),
+    createdAt: Date.now(),
     ip,
     userAgent: agent,
     referrer: null,
@@ -100,7 +101,7 @@ function click(n: number, ip = '198.51.100.1', agent = browser): PendingClick {
 function recorder(write: (rows: ClickRow[]) => Promise<void>, limit = 100) {
   const log = { warn: () => {}, error: () => {}, info: () => {} };
   return new ClickRecorder({
-    write,
+    write: (batch: ClickBatch) => write(rowsOf(batch)),
     saltFor: async () => 'salt',
     unique: new MemoryUniqueTracker(),
     log,
@@ -149,7 +150,7 @@ describe('the click recorder', () => {
     let saltUp = false;
     const log = { warn: () => {}, error: () => {}, info: () => {} };
     const r = new ClickRecorder({
-      write: async (rows) => void written.push(...rows),
+      write: async (batch) => void written.push(...rowsOf(batch)),
       saltFor: async () => {
         if (!saltUp) throw new Error('database down');
         return 'salt';
