@@ -3,12 +3,20 @@ import { Counter, Gauge, Registry } from 'prom-client';
 // Prometheus metrics at GET /metrics. One registry per process.
 export const registry = new Registry();
 
-export const redirects = new Counter({
+const redirectsTotal = new Counter({
   name: 'redirects_total',
   help: 'Link redirects answered, by outcome',
   labelNames: ['outcome'] as const,
   registers: [registry],
 });
+// Bound once: a labelled inc() hashes its labels on every call, and this one runs per redirect.
+export const redirects = {
+  counted: redirectsTotal.labels('counted'),
+  notCounted: redirectsTotal.labels('not_counted'),
+  inactive: redirectsTotal.labels('inactive'),
+  notFound: redirectsTotal.labels('not_found'),
+  error: redirectsTotal.labels('error'),
+};
 
 export const clicksRecorded = new Counter({
   name: 'clicks_recorded_total',

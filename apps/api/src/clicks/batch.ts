@@ -50,9 +50,11 @@ export const clickColumns = [
   'sub5',
 ] as const satisfies readonly (keyof ClickRow)[];
 
+/** Columns to fill with push(): arrays made by `new Array(n)` would stay holey, and a holey array
+ * is copied to another thread element by element, as key and value. */
 export function emptyBatch(size: number): ClickBatch {
   const batch = { size } as ClickBatch;
-  for (const name of clickColumns) (batch[name] as unknown[]) = new Array(size);
+  for (const name of clickColumns) (batch[name] as unknown[]) = [];
   return batch;
 }
 

@@ -206,25 +206,25 @@ export class ClickRecorder {
       // A visitor is an address and a browser; the address in the key is already hashed.
       visitors[i] = `${click.linkId ?? click.enrollmentId}:${ipHash ?? ''}:${this.agentId(click.userAgent)}`;
       const subs = click.subs;
-      out.id[i] = click.id;
-      out.programId[i] = click.programId;
-      out.enrollmentId[i] = click.enrollmentId;
-      out.linkId[i] = click.linkId;
-      out.source[i] = click.source;
-      out.createdAt[i] = click.createdAt;
-      out.ipHash[i] = ipHash;
-      out.userAgent[i] = click.userAgent;
-      out.referrer[i] = click.referrer;
-      out.country[i] = click.country;
-      out.landingUrl[i] = click.landingUrl;
-      out.sub1[i] = subs[0] ?? null;
-      out.sub2[i] = subs[1] ?? null;
-      out.sub3[i] = subs[2] ?? null;
-      out.sub4[i] = subs[3] ?? null;
-      out.sub5[i] = subs[4] ?? null;
+      out.id.push(click.id);
+      out.programId.push(click.programId);
+      out.enrollmentId.push(click.enrollmentId);
+      out.linkId.push(click.linkId);
+      out.source.push(click.source);
+      out.createdAt.push(click.createdAt);
+      out.ipHash.push(ipHash);
+      out.userAgent.push(click.userAgent);
+      out.referrer.push(click.referrer);
+      out.country.push(click.country);
+      out.landingUrl.push(click.landingUrl);
+      out.sub1.push(subs[0] ?? null);
+      out.sub2.push(subs[1] ?? null);
+      out.sub3.push(subs[2] ?? null);
+      out.sub4.push(subs[3] ?? null);
+      out.sub5.push(subs[4] ?? null);
     }
     const unique = await this.options.unique.claim(visitors, uniqueWindowMs);
-    for (let i = 0; i < batch.length; i++) out.isUnique[i] = unique[i]!;
+    for (let i = 0; i < batch.length; i++) out.isUnique.push(unique[i]!);
     return out;
   }
 }

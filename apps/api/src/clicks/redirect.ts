@@ -37,15 +37,15 @@ export function redirectHandler(
 ) {
   const answer = (req: IncomingMessage, res: ServerResponse, link: CachedLink | null) => {
     if (!link) {
-      redirects.inc({ outcome: 'not_found' });
+      redirects.notFound.inc();
       return send(res, 404);
     }
     if (!link.live) {
-      redirects.inc({ outcome: 'inactive' });
+      redirects.inactive.inc();
       return link.fallbackUrl ? send(res, 302, link.fallbackUrl) : send(res, 404);
     }
     if (!isCountable(req)) {
-      redirects.inc({ outcome: 'not_counted' });
+      redirects.notCounted.inc();
       return send(res, 302, link.plain);
     }
     const now = Date.now();
@@ -64,7 +64,7 @@ export function redirectHandler(
       landingUrl: null,
       subs: link.subs,
     });
-    redirects.inc({ outcome: 'counted' });
+    redirects.counted.inc();
     send(res, 302, `${link.prefix}${settings.clickIdParam}=${id}${link.suffix}`);
   };
 
@@ -75,7 +75,7 @@ export function redirectHandler(
       (link) => answer(req, res, link),
       (error) => {
         log.error({ err: error, code }, 'link lookup failed');
-        redirects.inc({ outcome: 'error' });
+        redirects.error.inc();
         send(res, 503);
       },
     );

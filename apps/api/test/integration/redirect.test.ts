@@ -294,7 +294,7 @@ describe('landing-page clicks (?via=code)', () => {
     );
     expect((await post({ key: pk, via: referralCode, url: 'https://evil.example/?via=x' })).status).toBe(404);
     expect((await post({ key: pk, via: 'nobody', url })).status).toBe(404);
-    expect((await post({ key: 'pk_' + 'x'.repeat(32), via: referralCode, url })).status).toBe(401);
+    expect((await post({ key: `pk_${'x'.repeat(32)}`, via: referralCode, url })).status).toBe(401);
     expect((await post({ key: pk, via: referralCode })).status).toBe(400);
     expect((await post('not json')).status).toBe(400);
     expect((await post('x'.repeat(20_000))).status).toBe(413);
