@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { keepMessageGroupsTogether } from './pglite-queue.ts';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -65,6 +66,7 @@ export async function startEmbedded(
     port: 0,
     maxConnections: options.maxConnections ?? 20,
   });
+  keepMessageGroupsTogether(server);
   await server.start();
   return {
     url: `postgresql://postgres:postgres@${server.getServerConn()}/postgres?sslmode=disable`,
