@@ -34,8 +34,24 @@ const useRequestId: Plugin = {
 const isGraphQLError = (error: unknown): error is GraphQLError =>
   error instanceof Error && error.name === 'GraphQLError';
 
+// graphql's own request errors (syntax, unknown fields, variables of the wrong type) carry no
+// code: they are the caller's bad input, so they get INVALID_INPUT like ours, with the field
+// named in `issues` when graphql says which one.
+const coercion = /^Variable "\$(\w+)" got invalid value .*? at "([^"]+)"; (.*)$/s;
+function withCode(error: GraphQLError): GraphQLError {
+  if (error.extensions?.code) return error;
+  const match = coercion.exec(error.message);
+  const issues = match ? [{ path: match[2]!, message: match[3]! }] : undefined;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    path: error.path,
+    extensions: { ...error.extensions, code: 'INVALID_INPUT', ...(issues ? { issues } : {}) },
+  });
+}
+
 function maskError(error: unknown, message: string, requestId?: string): Error {
-  if (isGraphQLError(error) && (!error.originalError || isGraphQLError(error.originalError))) return error;
+  if (isGraphQLError(error) && (!error.originalError || isGraphQLError(error.originalError)))
+    return withCode(error);
   const original = isGraphQLError(error) ? error.originalError : error;
   logger.error(
     { err: original, requestId, path: isGraphQLError(error) ? error.path : undefined },
