@@ -1,0 +1,287 @@
+import { z } from 'zod';
+import { requireRole } from '../auth/access.ts';
+import { builder } from '../builder.ts';
+import { prisma } from '../db.ts';
+import { notFound } from '../errors.ts';
+import { currency } from '../programs/money.ts';
+import { id, input } from '../validation.ts';
+import { clickIdsOf, couponCode, type LeadInput, leadInput, type SaleInput, saleInput } from './inputs.ts';
+import { type ConversionReport, recordConversion } from './record.ts';
+import { ConversionRef } from './schema.ts';
+
+const LineItemInput = builder.inputType('LineItemInput', {
+  fields: (t) => ({
+    sku: t.string({ required: false }),
+    name: t.string({ required: false }),
+    quantity: t.int(),
+    amount: t.int({ description: 'Minor units, for the whole line.' }),
+  }),
+});
+
+const TrackSaleInput = builder.inputType('TrackSaleInput', {
+  fields: (t) => ({
+    programId: t.id(),
+    orderId: t.string({ description: 'Your order id: a sale is recorded once per order id and program.' }),
+    amount: t.int({ description: 'Minor units (cents) of `currency`.' }),
+    currency: t.string({
+      description: 'ISO 4217; converted with your exchange rate when not the program currency.',
+    }),
+    occurredAt: t.field({ type: 'DateTime', required: false, description: 'Defaults to now.' }),
+    customerId: t.string({
+      required: false,
+      description: 'Your customer id: later sales of this customer follow the same affiliate.',
+    }),
+    email: t.string({ required: false, description: "The customer's email; stored only as a SHA-256 hash." }),
+    couponCode: t.string({ required: false }),
+    clickId: t.id({ required: false, description: 'The click id from the landing URL (ref_id by default).' }),
+    clickIds: t.idList({
+      required: false,
+      description: 'More click ids the visitor brought (first-click programs).',
+    }),
+    lineItems: t.field({ type: [LineItemInput], required: false }),
+  }),
+  validate: saleInput,
+});
+
+const TrackLeadInput = builder.inputType('TrackLeadInput', {
+  fields: (t) => ({
+    programId: t.id(),
+    leadId: t.string({ description: 'Your lead id: a lead is recorded once per lead id and program.' }),
+    occurredAt: t.field({ type: 'DateTime', required: false }),
+    customerId: t.string({ required: false }),
+    email: t.string({ required: false }),
+    name: t.string({ required: false }),
+    phone: t.string({ required: false }),
+    company: t.string({ required: false }),
+    consent: t.boolean({
+      description:
+        'Whether the person agreed to their contact details being kept. Without it only a hash of the email is.',
+    }),
+    couponCode: t.string({ required: false }),
+    clickId: t.id({ required: false }),
+    clickIds: t.idList({ required: false }),
+  }),
+  validate: leadInput,
+});
+
+const TrackConversionPayload = builder
+  .objectRef<{ conversionId: string; replayed: boolean }>('TrackConversionPayload')
+  .implement({
+    fields: (t) => ({
+      conversion: t.prismaField({
+        type: ConversionRef,
+        resolve: (query, payload) =>
+          prisma.conversion.findUniqueOrThrow({ ...query, where: { id: payload.conversionId } }),
+      }),
+      replayed: t.exposeBoolean('replayed', {
+        description:
+          'true when this id was recorded before: nothing new was written, and this is the first result.',
+      }),
+    }),
+  });
+
+/** The program the report is for, checked against the caller: its merchant, as an admin or its secret key. */
+async function programFor(viewer: Parameters<typeof requireRole>[0], programId: string) {
+  const program = await prisma.program.findUnique({
+    where: { id: programId },
+    select: { organizationId: true },
+  });
+  requireRole(viewer, program?.organizationId, 'ADMIN', 'Program');
+}
+
+export const saleReport = (v: SaleInput, source: ConversionReport['source']): ConversionReport => ({
+  programId: v.programId,
+  kind: 'SALE',
+  externalId: v.orderId,
+  source,
+  occurredAt: v.occurredAt ?? new Date(),
+  amount: v.amount,
+  currency: v.currency,
+  lineItems: v.lineItems ?? null,
+  customerId: v.customerId ?? null,
+  email: v.email ?? null,
+  couponCode: v.couponCode ?? null,
+  clickIds: clickIdsOf(v),
+  contact: null,
+  consent: false,
+});
+
+export const leadReport = (v: LeadInput, source: ConversionReport['source']): ConversionReport => {
+  const contact = Object.fromEntries(
+    Object.entries({ name: v.name, email: v.email, phone: v.phone, company: v.company }).filter(
+      ([, value]) => value,
+    ),
+  ) as Record<string, string>;
+  return {
+    programId: v.programId,
+    kind: 'LEAD',
+    externalId: v.leadId,
+    source,
+    occurredAt: v.occurredAt ?? new Date(),
+    amount: null,
+    currency: null,
+    lineItems: null,
+    customerId: v.customerId ?? null,
+    email: v.email ?? null,
+    couponCode: v.couponCode ?? null,
+    clickIds: clickIdsOf(v),
+    contact: Object.keys(contact).length ? contact : null,
+    consent: v.consent,
+  };
+};
+
+builder.mutationFields((t) => ({
+  trackSale: t.field({
+    type: TrackConversionPayload,
+    description:
+      'Server to server (secret key, or an admin of the merchant): records a sale once per order id, attributes it and computes its commissions. Safe to retry.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: TrackSaleInput }) },
+    resolve: async (_root, { input }, { viewer }) => {
+      const value = input as unknown as SaleInput;
+      await programFor(viewer, value.programId);
+      return recordConversion(saleReport(value, 'API'));
+    },
+  }),
+  trackLead: t.field({
+    type: TrackConversionPayload,
+    description: 'Like trackSale, for a lead (a sign-up, a contact request): records it once per lead id.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: TrackLeadInput }) },
+    resolve: async (_root, { input }, { viewer }) => {
+      const value = input as unknown as LeadInput;
+      await programFor(viewer, value.programId);
+      return recordConversion(leadReport(value, 'API'));
+    },
+  }),
+}));
+
+// ── what attribution and conversion need from the merchant: coupon codes and exchange rates ──
+
+const CouponCodeRef = builder.prismaObject('CouponCode', {
+  include: { program: { select: { organizationId: true } } },
+  authScopes: (row) => ({ member: row.program.organizationId }),
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    code: t.exposeString('code'),
+    description: t.exposeString('description', { nullable: true }),
+    enrollment: t.relation('enrollment', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const CreateCouponCodeInput = builder.inputType('CreateCouponCodeInput', {
+  fields: (t) => ({
+    enrollmentId: t.id({ description: "The affiliate's enrollment: sales with this code are theirs." }),
+    code: t.string({ description: 'Stored upper-cased; unique within the program.' }),
+    description: t.string({ required: false }),
+  }),
+  validate: input({
+    enrollmentId: id,
+    code: couponCode.regex(/^[A-Z0-9][A-Z0-9_-]{2,31}$/, 'must be 3-32 letters, digits, - or _'),
+    description: z.string().trim().max(256).nullish(),
+  }),
+});
+
+const ExchangeRateRef = builder.prismaObject('ExchangeRate', {
+  authScopes: (row) => ({ member: row.organizationId }),
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    fromCurrency: t.exposeString('fromCurrency'),
+    toCurrency: t.exposeString('toCurrency'),
+    rate: t.string({ resolve: (r) => r.rate.toString() }),
+    effectiveAt: t.expose('effectiveAt', { type: 'DateTime' }),
+  }),
+});
+
+const rate = z
+  .string()
+  .trim()
+  .regex(/^\d{1,10}(\.\d{1,8})?$/, 'must be a decimal such as 1.0842 (up to 8 places)')
+  .refine((r) => Number(r) > 0, 'must be more than 0');
+
+const SetExchangeRateInput = builder.inputType('SetExchangeRateInput', {
+  fields: (t) => ({
+    organizationId: t.id(),
+    fromCurrency: t.string(),
+    toCurrency: t.string(),
+    rate: t.string({
+      description: 'How many `toCurrency` units one `fromCurrency` unit is worth, as a decimal string.',
+    }),
+    effectiveAt: t.field({
+      type: 'DateTime',
+      required: false,
+      description: 'Defaults to now; conversions use the latest rate effective at their time.',
+    }),
+  }),
+  validate: input({
+    organizationId: id,
+    fromCurrency: currency,
+    toCurrency: currency,
+    rate,
+    effectiveAt: z.date().nullish(),
+  }).refine((v) => v.fromCurrency !== v.toCurrency, {
+    message: 'must differ from fromCurrency',
+    path: ['toCurrency'],
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createCouponCode: t.prismaField({
+    type: CouponCodeRef,
+    description:
+      "Ties a coupon code to an affiliate: a sale using it is theirs, even over another affiliate's click.",
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: CreateCouponCodeInput }) },
+    resolve: async (query, _root, { input }, { viewer }) => {
+      const enrollment = await prisma.enrollment.findUnique({
+        where: { id: String(input.enrollmentId) },
+        select: { programId: true, program: { select: { organizationId: true } } },
+      });
+      requireRole(viewer, enrollment?.program.organizationId, 'ADMIN', 'Enrollment');
+      const code = String(input.code).trim().toUpperCase();
+      const taken = await prisma.couponCode.count({ where: { programId: enrollment!.programId, code } });
+      if (taken)
+        throw (await import('../errors.ts')).conflict(`The coupon code ${code} is taken in this program`, {
+          field: 'code',
+        });
+      return prisma.couponCode.create({
+        ...query,
+        data: {
+          programId: enrollment!.programId,
+          enrollmentId: String(input.enrollmentId),
+          code,
+          description: input.description ?? null,
+        },
+      });
+    },
+  }),
+  setExchangeRate: t.prismaField({
+    type: ExchangeRateRef,
+    description:
+      'Adds a rate for converting conversions reported in another currency than the program’s. Rates are never edited: a new one takes over from its effectiveAt.',
+    authScopes: (_root, args) => ({ admin: String(args.input.organizationId) }),
+    args: { input: t.arg({ type: SetExchangeRateInput }) },
+    resolve: (query, _root, { input }) => {
+      const v = input as unknown as {
+        organizationId: string;
+        fromCurrency: string;
+        toCurrency: string;
+        rate: string;
+        effectiveAt?: Date | null;
+      };
+      return prisma.exchangeRate.create({
+        ...query,
+        data: {
+          organizationId: v.organizationId,
+          fromCurrency: v.fromCurrency,
+          toCurrency: v.toCurrency,
+          rate: v.rate,
+          effectiveAt: v.effectiveAt ?? new Date(),
+        },
+      });
+    },
+  }),
+}));
+
+export { notFound };
