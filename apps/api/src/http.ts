@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { landingHandler } from './clicks/landing.ts';
 import { redirectHandler } from './clicks/redirect.ts';
+import { conversionBeacon } from './conversions/beacon.ts';
 import { prisma } from './db.ts';
 import { logger } from './logger.ts';
 import { registry } from './metrics.ts';
@@ -16,6 +17,7 @@ const code = /^\/r\/([A-Za-z0-9_-]{1,64})\/?(?:\?|$)/;
 export function requestListener(app: App, tracking: Tracking) {
   const redirect = redirectHandler(tracking.cache, tracking.recorder, tracking.settings, logger);
   const landing = landingHandler(() => prisma, tracking.recorder, tracking.settings, logger);
+  const conversion = conversionBeacon(logger);
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     if (url.startsWith('/r/')) {
@@ -25,6 +27,7 @@ export function requestListener(app: App, tracking: Tracking) {
       return res.end(match ? 'Method not allowed\n' : 'Link not found\n');
     }
     if (url === '/track/click' || url.startsWith('/track/click?')) return void landing(req, res);
+    if (url === '/track/conversion' || url.startsWith('/track/conversion?')) return void conversion(req, res);
     if (url === '/metrics') {
       return void registry.metrics().then((text) => {
         res.writeHead(200, { 'content-type': registry.contentType });

@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { sha256 } from '../auth/tokens.ts';
+import { originOf, parseBody, publishableKeyOrg, refuseOtherMethods, reply } from '../beacon.ts';
 import type { Db } from '../db.ts';
 import { uuidv7 } from '../ids.ts';
 import { httpUrl, isAllowedUrl } from '../programs/urls.ts';
-import { BodyTooLarge, readBody } from './body.ts';
 import type { ClickRecorder } from './recorder.ts';
 import type { TrackingSettings } from './redirect.ts';
 import { clientIp, countryOf, isAutomated } from './visitor.ts';
@@ -17,15 +16,6 @@ const body = z.object({
   referrer: z.string().max(2048).nullish(),
   programId: z.uuid().nullish(),
 });
-
-function reply(res: ServerResponse, status: number, payload: object, origin: string | null) {
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'cache-control': 'no-store',
-    ...(origin ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {}),
-  });
-  res.end(JSON.stringify(payload));
-}
 
 /**
  * POST /track/click — the snippet reports a landing through an affiliate code (`?via=code`)
@@ -40,47 +30,19 @@ export function landingHandler(
   log: Logger,
 ) {
   return async (req: IncomingMessage, res: ServerResponse) => {
-    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : null;
-    if (req.method === 'OPTIONS') {
-      res.writeHead(204, {
-        ...(origin ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {}),
-        'access-control-allow-methods': 'POST',
-        'access-control-allow-headers': 'content-type',
-        'access-control-max-age': '86400',
-      });
-      return res.end();
-    }
-    if (req.method !== 'POST') return reply(res, 405, { error: 'METHOD_NOT_ALLOWED' }, null);
-    let parsed: z.output<typeof body>;
+    const origin = originOf(req);
+    if (refuseOtherMethods(req, res)) return;
+    const parsed = await parseBody(req, res, body, 8 * 1024);
+    if (!parsed) return;
     try {
-      const result = body.safeParse(JSON.parse(await readBody(req, 8 * 1024)));
-      if (!result.success) {
-        const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-        return reply(res, 400, { error: 'INVALID_INPUT', issues }, null);
-      }
-      parsed = result.data;
-    } catch (error) {
-      if (error instanceof BodyTooLarge) return reply(res, 413, { error: 'PAYLOAD_TOO_LARGE' }, null);
-      return reply(
-        res,
-        400,
-        { error: 'INVALID_INPUT', issues: [{ path: '', message: 'must be a JSON object' }] },
-        null,
-      );
-    }
-    try {
-      const key = await db().apiKey.findUnique({
-        where: { keyHash: sha256(parsed.key) },
-        select: { organizationId: true, kind: true, revokedAt: true },
-      });
-      if (!key || key.revokedAt || key.kind !== 'PUBLISHABLE')
-        return reply(res, 401, { error: 'UNAUTHENTICATED' }, null);
+      const organizationId = await publishableKeyOrg(db(), parsed.key);
+      if (!organizationId) return reply(res, 401, { error: 'UNAUTHENTICATED' }, null);
       const enrollments = await db().enrollment.findMany({
         where: {
           referralCode: parsed.via,
           status: 'APPROVED',
           program: {
-            organizationId: key.organizationId,
+            organizationId,
             status: 'ACTIVE',
             ...(parsed.programId ? { id: parsed.programId } : {}),
           },

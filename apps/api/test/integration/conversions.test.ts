@@ -372,3 +372,64 @@ describe('leads', () => {
     ]);
   });
 });
+
+describe('the snippet endpoint', () => {
+  test('POST /track/conversion: a text/plain sale with the publishable key takes the same path, once, with CORS for the program', async () => {
+    const s = await setup();
+    const { key } = await createApiKey(s.merchant.token, s.merchantOrg.id, 'PUBLISHABLE');
+    const clickId = await click(s);
+    const post = (payload: unknown, origin = 'https://tiered.example') =>
+      fetch(`${http.url}/track/conversion`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', origin },
+        body: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      });
+    const order = {
+      type: 'sale',
+      key,
+      orderId: `web-${randomUUID()}`,
+      amount: 5_000,
+      currency: 'USD',
+      clickId,
+    };
+
+    const first = await post(order);
+    expect(first.status).toBe(201);
+    expect(first.headers.get('access-control-allow-origin')).toBe('https://tiered.example');
+    const body = await first.json();
+    expect(body).toMatchObject({ replayed: false, attributed: true });
+    const again = await post(order);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ conversionId: body.conversionId, replayed: true });
+
+    const row = await prisma.conversion.findUniqueOrThrow({
+      where: { id: body.conversionId },
+      include: { commissions: true },
+    });
+    expect(row).toMatchObject({ source: 'SNIPPET', attribution: 'CLICK', enrollmentId: s.enrollmentId });
+    expect(row.commissions.map((c) => c.amount)).toEqual([400]); // 8% of 50.00
+
+    // bad input, wrong keys and foreign origins write nothing
+    expect((await post({ ...order, orderId: 'x', amount: -5 })).status).toBe(400);
+    expect((await post({ ...order, orderId: 'x', currency: 'ZZZ' })).status).toBe(400);
+    expect((await post('{not json')).status).toBe(400);
+    expect((await post({ ...order, orderId: 'x', key: `pk_${'x'.repeat(32)}` })).status).toBe(401);
+    const { key: secret } = await createApiKey(s.merchant.token, s.merchantOrg.id, 'SECRET');
+    expect((await post({ ...order, orderId: 'x', key: secret })).status).toBe(400);
+    expect((await post({ ...order, orderId: 'x' }, 'https://evil.example')).status).toBe(403);
+    expect((await post({ ...order, orderId: 'x', programId: randomUUID() })).status).toBe(404);
+    expect((await post({ ...order, orderId: 'x', currency: 'EUR' })).status).toBe(409);
+    expect((await post({ ...order, orderId: 'x'.repeat(40_000) })).status).toBe(413);
+    expect(await prisma.conversion.count({ where: { programId: s.program.id } })).toBe(1);
+
+    const leadResponse = await post({
+      type: 'lead',
+      key,
+      leadId: `lead-${randomUUID()}`,
+      email: 'a@b.example',
+      consent: false,
+      clickId,
+    });
+    expect(leadResponse.status).toBe(201);
+  });
+});

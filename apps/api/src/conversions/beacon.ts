@@ -1,0 +1,89 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { originOf, parseBody, publishableKeyOrg, refuseOtherMethods, reply } from '../beacon.ts';
+import { prisma } from '../db.ts';
+import { AppError } from '../errors.ts';
+import { isAllowedUrl } from '../programs/urls.ts';
+import { leadFields, saleFields } from './inputs.ts';
+import { leadReport, saleReport } from './mutations.ts';
+import { recordConversion } from './record.ts';
+
+const key = z.string().regex(/^pk_[\w-]{32}$/, 'must be a publishable key (pk_…)');
+// The browser cannot know program ids unless told; with one program the key is enough.
+const programId = saleFields.programId.nullish();
+// The time is the server's: a browser's clock is not to be trusted with a cookie window.
+const { occurredAt: _sale, ...sale } = saleFields;
+const { occurredAt: _lead, ...lead } = leadFields;
+const body = z.discriminatedUnion('type', [
+  z.object({ ...sale, type: z.literal('sale'), key, programId }),
+  z.object({ ...lead, type: z.literal('lead'), key, programId }),
+]);
+
+const status: Record<string, number> = { NOT_FOUND: 404, CONFLICT: 409, INVALID_INPUT: 400 };
+
+/**
+ * POST /track/conversion — the snippet reports a sale or a lead from the checkout page, with the
+ * organization's publishable key, into the same code path as trackSale and trackLead. Answers
+ * `{ conversionId, replayed, attributed }` and nothing about commissions.
+ */
+export function conversionBeacon(log: Logger) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const origin = originOf(req);
+    if (refuseOtherMethods(req, res)) return;
+    const parsed = await parseBody(req, res, body, 32 * 1024);
+    if (!parsed) return;
+    try {
+      const organizationId = await publishableKeyOrg(prisma, parsed.key);
+      if (!organizationId) return reply(res, 401, { error: 'UNAUTHENTICATED' }, null);
+      const programs = await prisma.program.findMany({
+        where: {
+          organizationId,
+          status: { in: ['ACTIVE', 'PAUSED'] },
+          ...(parsed.programId ? { id: parsed.programId } : {}),
+        },
+        select: { id: true, allowedDomains: true },
+        take: 2,
+      });
+      if (programs.length !== 1) {
+        const message = programs.length
+          ? 'programId is required: this key has several programs'
+          : 'no such program for this key';
+        return reply(
+          res,
+          programs.length ? 400 : 404,
+          { error: programs.length ? 'INVALID_INPUT' : 'NOT_FOUND', message },
+          null,
+        );
+      }
+      const program = programs[0]!;
+      // A browser on another site must not report for this merchant.
+      if (origin && !isAllowedUrl(origin, program.allowedDomains))
+        return reply(
+          res,
+          403,
+          { error: 'FORBIDDEN', message: "origin is not one of the program's domains" },
+          null,
+        );
+      const value = { ...parsed, programId: program.id };
+      const recorded = await recordConversion(
+        value.type === 'sale' ? saleReport(value, 'SNIPPET') : leadReport(value, 'SNIPPET'),
+      );
+      const row = await prisma.conversion.findUniqueOrThrow({
+        where: { id: recorded.conversionId },
+        select: { enrollmentId: true },
+      });
+      return reply(
+        res,
+        recorded.replayed ? 200 : 201,
+        { ...recorded, attributed: row.enrollmentId !== null },
+        origin,
+      );
+    } catch (error) {
+      if (error instanceof AppError)
+        return reply(res, status[error.code] ?? 400, { error: error.code, message: error.message }, origin);
+      log.error({ err: error }, 'conversion beacon failed');
+      return reply(res, 503, { error: 'UNAVAILABLE' }, null);
+    }
+  };
+}
