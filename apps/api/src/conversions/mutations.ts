@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { requireRole } from '../auth/access.ts';
 import { builder } from '../builder.ts';
 import { prisma } from '../db.ts';
-import { notFound } from '../errors.ts';
+import { assertCouponFree, couponCodeFormat } from '../programs/coupons.ts';
 import { currency } from '../programs/money.ts';
 import { id, input } from '../validation.ts';
-import { clickIdsOf, couponCode, type LeadInput, leadInput, type SaleInput, saleInput } from './inputs.ts';
+import { clickIdsOf, type LeadInput, leadInput, type SaleInput, saleInput } from './inputs.ts';
 import { type ConversionReport, recordConversion } from './record.ts';
 import { ConversionRef } from './schema.ts';
 
@@ -178,7 +178,7 @@ const CreateCouponCodeInput = builder.inputType('CreateCouponCodeInput', {
   }),
   validate: input({
     enrollmentId: id,
-    code: couponCode.regex(/^[A-Z0-9][A-Z0-9_-]{2,31}$/, 'must be 3-32 letters, digits, - or _'),
+    code: couponCodeFormat,
     description: z.string().trim().max(256).nullish(),
   }),
 });
@@ -239,12 +239,8 @@ builder.mutationFields((t) => ({
         select: { programId: true, program: { select: { organizationId: true } } },
       });
       requireRole(viewer, enrollment?.program.organizationId, 'ADMIN', 'Enrollment');
-      const code = String(input.code).trim().toUpperCase();
-      const taken = await prisma.couponCode.count({ where: { programId: enrollment!.programId, code } });
-      if (taken)
-        throw (await import('../errors.ts')).conflict(`The coupon code ${code} is taken in this program`, {
-          field: 'code',
-        });
+      const code = String(input.code);
+      await assertCouponFree(prisma, enrollment!.programId, code, 'code');
       return prisma.couponCode.create({
         ...query,
         data: {
@@ -283,5 +279,3 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
-
-export { notFound };

@@ -113,8 +113,10 @@ async function write(tx: Tx, r: ConversionReport): Promise<string> {
     repeatCustomer: r.kind === 'SALE' && firstSale !== null,
   });
 
-  const customerId = r.customerId ? await customerFor(tx, r, customer, attribution.enrollmentId) : null;
   const emailHash = r.email ? sha256(r.email.trim().toLowerCase()) : null;
+  const customerId = r.customerId
+    ? await customerFor(tx, r, emailHash, customer, attribution.enrollmentId)
+    : null;
   const conversion = await tx.conversion.create({
     data: {
       programId: r.programId,
@@ -220,6 +222,7 @@ async function clickCandidates(tx: Tx, r: ConversionReport): Promise<ClickCandid
 async function customerFor(
   tx: Tx,
   r: ConversionReport,
+  emailHash: string | null,
   customer: { id: string; enrollmentId: string | null } | null,
   enrollmentId: string | null,
 ) {
@@ -229,7 +232,7 @@ async function customerFor(
         programId: r.programId,
         externalId: r.customerId!,
         enrollmentId,
-        emailHash: r.email ? sha256(r.email.trim().toLowerCase()) : null,
+        emailHash,
       },
       select: { id: true },
     });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Prisma } from '../generated/prisma/client.ts';
+import { couponCodeFormat } from './coupons.ts';
 import { amount, rateBps } from './money.ts';
 
 // Commission terms as the rules see them: plain data, validated here, stored as CommissionTerms
@@ -116,12 +117,7 @@ export const termsChangesSchema = z
     attributionModel: fields.attributionModel.optional(),
     holdingDays: fields.holdingDays.optional(),
     minPayoutAmount: amount.optional(),
-    couponCode: z
-      .string()
-      .trim()
-      .toUpperCase()
-      .regex(/^[A-Z0-9][A-Z0-9_-]{2,31}$/, 'must be 3-32 letters, digits, - or _')
-      .optional(),
+    couponCode: couponCodeFormat.optional(),
   })
   .refine((changes) => Object.keys(changes).length > 0, 'must change at least one term');
 

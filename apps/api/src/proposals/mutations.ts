@@ -8,6 +8,7 @@ import { actingSide } from '../enrollments/side.ts';
 import { AppError, conflict, invalidInput, notFound } from '../errors.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { isUniqueViolation } from '../prisma-errors.ts';
+import { assertCouponFree } from '../programs/coupons.ts';
 import { effectiveAt } from '../programs/inputs.ts';
 import {
   applyChanges,
@@ -42,15 +43,7 @@ async function checkChanges(tx: Tx, enrollment: { id: string; programId: string 
     throw invalidInput(
       issues.map((i) => ({ path: `input.changes.${i.path.join('.')}`, message: i.message })),
     );
-  if (changes.couponCode) {
-    const taken = await tx.couponCode.count({
-      where: { programId: enrollment.programId, code: changes.couponCode },
-    });
-    if (taken)
-      throw conflict(`The coupon code ${changes.couponCode} is taken in this program`, {
-        field: 'couponCode',
-      });
-  }
+  if (changes.couponCode) await assertCouponFree(tx, enrollment.programId, changes.couponCode, 'couponCode');
 }
 
 // One open proposal per enrollment: the row lock makes two concurrent proposals queue.
