@@ -69,16 +69,7 @@ export function conversionBeacon(log: Logger) {
       const recorded = await recordConversion(
         value.type === 'sale' ? saleReport(value, 'SNIPPET') : leadReport(value, 'SNIPPET'),
       );
-      const row = await prisma.conversion.findUniqueOrThrow({
-        where: { id: recorded.conversionId },
-        select: { enrollmentId: true },
-      });
-      return reply(
-        res,
-        recorded.replayed ? 200 : 201,
-        { ...recorded, attributed: row.enrollmentId !== null },
-        origin,
-      );
+      return reply(res, recorded.replayed ? 200 : 201, recorded, origin);
     } catch (error) {
       if (error instanceof AppError)
         return reply(res, status[error.code] ?? 400, { error: error.code, message: error.message }, origin);

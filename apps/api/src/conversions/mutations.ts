@@ -4,6 +4,7 @@ import { builder } from '../builder.ts';
 import { prisma } from '../db.ts';
 import { assertCouponFree, couponCodeFormat } from '../programs/coupons.ts';
 import { currency } from '../programs/money.ts';
+import { programForAdmin } from '../programs/mutations.ts';
 import { id, input } from '../validation.ts';
 import { clickIdsOf, type LeadInput, leadInput, type SaleInput, saleInput } from './inputs.ts';
 import { type ConversionReport, recordConversion } from './record.ts';
@@ -80,15 +81,6 @@ const TrackConversionPayload = builder
     }),
   });
 
-/** The program the report is for, checked against the caller: its merchant, as an admin or its secret key. */
-async function programFor(viewer: Parameters<typeof requireRole>[0], programId: string) {
-  const program = await prisma.program.findUnique({
-    where: { id: programId },
-    select: { organizationId: true },
-  });
-  requireRole(viewer, program?.organizationId, 'ADMIN', 'Program');
-}
-
 export const saleReport = (v: SaleInput, source: ConversionReport['source']): ConversionReport => ({
   programId: v.programId,
   kind: 'SALE',
@@ -139,7 +131,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: TrackSaleInput }) },
     resolve: async (_root, { input }, { viewer }) => {
       const value = input as unknown as SaleInput;
-      await programFor(viewer, value.programId);
+      await programForAdmin(viewer, value.programId);
       return recordConversion(saleReport(value, 'API'));
     },
   }),
@@ -150,7 +142,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: TrackLeadInput }) },
     resolve: async (_root, { input }, { viewer }) => {
       const value = input as unknown as LeadInput;
-      await programFor(viewer, value.programId);
+      await programForAdmin(viewer, value.programId);
       return recordConversion(leadReport(value, 'API'));
     },
   }),

@@ -35,6 +35,7 @@ export interface Recorded {
   conversionId: string;
   /** true when this order or lead id was already recorded: the first result is returned. */
   replayed: boolean;
+  attributed: boolean;
 }
 
 const dayMs = 86_400_000;
@@ -42,8 +43,14 @@ const dayMs = 86_400_000;
 const existing = (db: Db | Tx, r: ConversionReport) =>
   db.conversion.findUnique({
     where: { programId_kind_externalId: { programId: r.programId, kind: r.kind, externalId: r.externalId } },
-    select: { id: true },
+    select: { id: true, enrollmentId: true },
   });
+
+const replay = (row: { id: string; enrollmentId: string | null }): Recorded => ({
+  conversionId: row.id,
+  replayed: true,
+  attributed: row.enrollmentId !== null,
+});
 
 /**
  * Records a conversion exactly once per (program, kind, order or lead id), attributes it and
@@ -52,19 +59,19 @@ const existing = (db: Db | Tx, r: ConversionReport) =>
  */
 export async function recordConversion(report: ConversionReport): Promise<Recorded> {
   const found = await existing(prisma, report);
-  if (found) return { conversionId: found.id, replayed: true };
+  if (found) return replay(found);
   try {
-    const conversionId = await prisma.$transaction((tx) => write(tx, report));
-    return { conversionId, replayed: false };
+    const row = await prisma.$transaction((tx) => write(tx, report));
+    return { conversionId: row.id, replayed: false, attributed: row.enrollmentId !== null };
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     const winner = await existing(prisma, report);
     if (!winner) throw error;
-    return { conversionId: winner.id, replayed: true };
+    return replay(winner);
   }
 }
 
-async function write(tx: Tx, r: ConversionReport): Promise<string> {
+async function write(tx: Tx, r: ConversionReport) {
   const program = await tx.program.findUniqueOrThrow({
     where: { id: r.programId },
     select: { organizationId: true, currency: true, status: true },
@@ -140,7 +147,7 @@ async function write(tx: Tx, r: ConversionReport): Promise<string> {
       contact: r.consent && r.contact ? r.contact : Prisma.DbNull,
       consent: r.consent,
     },
-    select: { id: true },
+    select: { id: true, enrollmentId: true },
   });
   if (attribution.enrollmentId) {
     await earn(tx, {
@@ -157,7 +164,7 @@ async function write(tx: Tx, r: ConversionReport): Promise<string> {
         : null,
     });
   }
-  return conversion.id;
+  return conversion;
 }
 
 async function inProgramCurrency(

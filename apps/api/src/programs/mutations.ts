@@ -66,7 +66,8 @@ const UpdateProgramTermsInput = builder.inputType('UpdateProgramTermsInput', {
   validate: input({ programId: id, terms: termsSchema, effectiveAt }),
 });
 
-async function programForAdmin(viewer: Parameters<typeof requireRole>[0], programId: string) {
+/** The program, once the viewer is known to be an admin (or the secret key) of its merchant. */
+export async function programForAdmin(viewer: Parameters<typeof requireRole>[0], programId: string) {
   const program = await prisma.program.findUnique({ where: { id: programId } });
   requireRole(viewer, program?.organizationId, 'ADMIN', 'Program');
   return program!;
