@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { requireRole } from '../auth/access.ts';
 import { builder } from '../builder.ts';
 import { prisma } from '../db.ts';
+import { isUniqueViolation } from '../prisma-errors.ts';
 import { assertCouponFree, couponCodeFormat } from '../programs/coupons.ts';
 import { currency } from '../programs/money.ts';
 import { programForAdmin } from '../programs/mutations.ts';
@@ -233,15 +234,21 @@ builder.mutationFields((t) => ({
       requireRole(viewer, enrollment?.program.organizationId, 'ADMIN', 'Enrollment');
       const code = String(input.code);
       await assertCouponFree(prisma, enrollment!.programId, code, 'code');
-      return prisma.couponCode.create({
-        ...query,
-        data: {
-          programId: enrollment!.programId,
-          enrollmentId: String(input.enrollmentId),
-          code,
-          description: input.description ?? null,
-        },
-      });
+      try {
+        return await prisma.couponCode.create({
+          ...query,
+          data: {
+            programId: enrollment!.programId,
+            enrollmentId: String(input.enrollmentId),
+            code,
+            description: input.description ?? null,
+          },
+        });
+      } catch (error) {
+        // Taken between the check and the insert: the unique constraint has the last word.
+        if (isUniqueViolation(error)) await assertCouponFree(prisma, enrollment!.programId, code, 'code');
+        throw error;
+      }
     },
   }),
   setExchangeRate: t.prismaField({
