@@ -8,6 +8,7 @@
 // a scratch database is created on it and dropped afterwards.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -100,6 +101,52 @@ function start(
   });
 }
 
+const ticks = (pid: number | string) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0; // the process has gone
+  }
+};
+const postgresTicks = () =>
+  readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres');
+      } catch {
+        return false;
+      }
+    })
+    .reduce((sum, pid) => sum + ticks(pid), 0);
+const tickUs = 1e6 / 100; // USER_HZ
+
+/** CPU time per answered request of the server, the load tool and PostgreSQL (Linux /proc). */
+async function measured(pid: number, run: () => Promise<autocannon.Result>) {
+  const before = [ticks(pid), ticks(process.pid), postgresTicks()];
+  const result = await run();
+  const after = [ticks(pid), ticks(process.pid), postgresTicks()];
+  if (process.env.TASKS)
+    console.log(
+      readdirSync(`/proc/${pid}/task`)
+        .map(
+          (t) => `${readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim()}:${ticks(`${pid}/task/${t}`)}`,
+        )
+        .join(' '),
+    );
+  const per = (i: number) => ((after[i]! - before[i]!) * tickUs) / Math.max(1, result.requests.total);
+  return { result, cpu: { server: per(0), loadTool: per(1), postgres: per(2) } };
+}
+
+/** The API starts exactly as `pnpm start` starts it, node flags included. */
+function startArgs() {
+  const scripts = JSON.parse(readFileSync(`${apiDir}/package.json`, 'utf8')).scripts;
+  const [command, ...args] = (scripts.start as string).split(/\s+/);
+  if (command !== 'node') throw new Error(`unexpected start script: ${scripts.start}`);
+  return args;
+}
+
 const load = (port: number, duration: number) =>
   autocannon({
     url: `http://127.0.0.1:${port}/r/bench`,
@@ -144,12 +191,7 @@ try {
     NODE_ENV: 'production',
   };
   const bare = await start('node', ['bench/bare-server.mjs'], {}, /^(\d+)\s*$/m);
-  const api = await start(
-    'node',
-    ['--import', 'tsx', 'src/server.ts'],
-    apiEnv,
-    /"port":(\d+)[^\n]*API listening/,
-  );
+  const api = await start('node', startArgs(), apiEnv, /"port":(\d+)[^\n]*API listening/);
   children.push(bare.child, api.child);
 
   console.log(
@@ -160,9 +202,16 @@ try {
   // Alternating rounds, compared by their medians: this machine's speed drifts from run to run.
   const bareRuns: autocannon.Result[] = [];
   const apiRuns: autocannon.Result[] = [];
+  const cpu: string[] = [];
   for (let round = 0; round < rounds; round++) {
-    bareRuns.push(await load(bare.port, seconds));
-    apiRuns.push(await load(api.port, seconds));
+    const b = await measured(bare.child.pid!, () => load(bare.port, seconds));
+    const a = await measured(api.child.pid!, () => load(api.port, seconds));
+    bareRuns.push(b.result);
+    apiRuns.push(a.result);
+    const us = (n: number) => `${n.toFixed(1)} µs`;
+    cpu.push(
+      `    CPU per request: bare ${us(b.cpu.server)} + load tool ${us(b.cpu.loadTool)}; API ${us(a.cpu.server)} + load tool ${us(a.cpu.loadTool)} + PostgreSQL ${us(a.cpu.postgres)}`,
+    );
   }
   const baseline = median(bareRuns);
   const redirect = median(apiRuns);
@@ -172,6 +221,7 @@ try {
     console.log(
       `  round ${round + 1}: bare ${Math.round(bareRuns[round]!.requests.average)} req/s, API ${Math.round(apiRuns[round]!.requests.average)} req/s, ratio ${(paired[round]! * 100).toFixed(1)}%`,
     );
+    console.log(cpu[round]);
   }
   const pairedMedian = [...paired].sort((a, b) => a - b)[Math.floor(rounds / 2)]!;
   // What the server answered (the load tool stops counting responses in flight at the end).

@@ -3,19 +3,32 @@ import { Counter, Gauge, Registry } from 'prom-client';
 // Prometheus metrics at GET /metrics. One registry per process.
 export const registry = new Registry();
 
-const redirectsTotal = new Counter({
+// Counted in plain numbers and handed to prom-client when /metrics is scraped: even a bound
+// child's inc() hashes its labels, and this runs on every redirect.
+const redirectCounts = { counted: 0, not_counted: 0, inactive: 0, not_found: 0, error: 0 };
+type Outcome = keyof typeof redirectCounts;
+new Counter({
   name: 'redirects_total',
   help: 'Link redirects answered, by outcome',
   labelNames: ['outcome'] as const,
   registers: [registry],
+  collect() {
+    this.reset();
+    for (const outcome of Object.keys(redirectCounts) as Outcome[])
+      this.inc({ outcome }, redirectCounts[outcome]);
+  },
 });
-// Bound once: a labelled inc() hashes its labels on every call, and this one runs per redirect.
+const counter = (outcome: Outcome) => ({
+  inc() {
+    redirectCounts[outcome]++;
+  },
+});
 export const redirects = {
-  counted: redirectsTotal.labels('counted'),
-  notCounted: redirectsTotal.labels('not_counted'),
-  inactive: redirectsTotal.labels('inactive'),
-  notFound: redirectsTotal.labels('not_found'),
-  error: redirectsTotal.labels('error'),
+  counted: counter('counted'),
+  notCounted: counter('not_counted'),
+  inactive: counter('inactive'),
+  notFound: counter('not_found'),
+  error: counter('error'),
 };
 
 export const clicksRecorded = new Counter({

@@ -7,7 +7,7 @@ import { uuidv7 } from '../ids.ts';
 import { httpUrl, isAllowedUrl } from '../programs/urls.ts';
 import type { ClickRecorder } from './recorder.ts';
 import type { TrackingSettings } from './redirect.ts';
-import { clientIp, countryOf, isAutomated } from './visitor.ts';
+import { readVisitor } from './visitor.ts';
 
 const body = z.object({
   key: z.string().regex(/^pk_[\w-]{32}$/, 'must be a publishable key (pk_…)'),
@@ -57,13 +57,10 @@ export function landingHandler(
       );
       const allowOrigin = match && origin ? origin : null;
       if (!match) return reply(res, 404, { error: 'NOT_FOUND', clickId: null }, allowOrigin);
-      if (isAutomated(req)) return reply(res, 200, { clickId: null, counted: false }, allowOrigin);
+      const visitor = readVisitor(req, settings);
+      if (visitor.automated) return reply(res, 200, { clickId: null, counted: false }, allowOrigin);
       const now = Date.now();
       const id = uuidv7(now);
-      const header = (name: string) => {
-        const value = req.headers[name];
-        return (Array.isArray(value) ? value[0] : value) ?? null;
-      };
       recorder.record({
         id,
         programId: match.programId,
@@ -71,10 +68,10 @@ export function landingHandler(
         linkId: null,
         source: 'LANDING',
         createdAt: now,
-        ip: clientIp(req, settings.trustProxy),
-        userAgent: header('user-agent')?.slice(0, 512) ?? null,
+        ip: visitor.ip,
+        userAgent: visitor.userAgent,
         referrer: parsed.referrer?.slice(0, 2048) ?? null,
-        country: countryOf(req, settings.trustProxy, settings.countryHeader),
+        country: visitor.country,
         landingUrl: parsed.url,
         subs: [],
       });

@@ -4,7 +4,7 @@ import { uuidv7 } from '../ids.ts';
 import type { CachedLink, LinkCache } from '../links/cache.ts';
 import { redirects } from '../metrics.ts';
 import type { ClickRecorder } from './recorder.ts';
-import { clientIp, countryOf, isCountable } from './visitor.ts';
+import { readVisitor } from './visitor.ts';
 
 export interface TrackingSettings {
   clickIdParam: string;
@@ -21,8 +21,6 @@ function send(res: ServerResponse, status: number, location?: string) {
     res.end(status === 404 ? 'Link not found\n' : 'Service unavailable\n');
   }
 }
-
-const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) ?? null;
 
 /**
  * GET|HEAD /r/:code — answers 302 to the link's target with a new click id, and hands the click
@@ -44,7 +42,9 @@ export function redirectHandler(
       redirects.inactive.inc();
       return link.fallbackUrl ? send(res, 302, link.fallbackUrl) : send(res, 404);
     }
-    if (!isCountable(req)) {
+    // HEAD requests, bots and prefetches are redirected but not counted.
+    const visitor = req.method === 'GET' ? readVisitor(req, settings) : null;
+    if (!visitor || visitor.automated) {
       redirects.notCounted.inc();
       return send(res, 302, link.plain);
     }
@@ -57,10 +57,10 @@ export function redirectHandler(
       linkId: link.linkId,
       source: 'REDIRECT',
       createdAt: now,
-      ip: clientIp(req, settings.trustProxy),
-      userAgent: header(req.headers['user-agent'])?.slice(0, 512) ?? null,
-      referrer: header(req.headers.referer)?.slice(0, 2048) ?? null,
-      country: countryOf(req, settings.trustProxy, settings.countryHeader),
+      ip: visitor.ip,
+      userAgent: visitor.userAgent,
+      referrer: visitor.referrer,
+      country: visitor.country,
       landingUrl: null,
       subs: link.subs,
     });

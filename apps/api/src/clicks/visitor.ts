@@ -1,22 +1,22 @@
 import type { IncomingMessage } from 'node:http';
 import { isbot } from 'isbot';
 
-/** The visitor's address: the first X-Forwarded-For hop behind a trusted proxy, else the socket's. */
-export function clientIp(req: IncomingMessage, trustProxy: boolean): string | null {
-  if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? null;
+/** What a click keeps of its request. */
+export interface Visitor {
+  /** Not a person: a bot or link-preview fetcher (by user agent), or a browser prefetch. */
+  automated: boolean;
+  /** The first X-Forwarded-For hop behind a trusted proxy, else the socket's address. */
+  ip: string | null;
+  userAgent: string | null;
+  referrer: string | null;
+  /** A two-letter country from the trusted proxy's header, when there is one. */
+  country: string | null;
 }
 
-/** A two-letter country from the trusted proxy's header, when there is one. */
-export function countryOf(req: IncomingMessage, trustProxy: boolean, header: string): string | null {
-  if (!trustProxy) return null;
-  const value = req.headers[header];
-  const code = (Array.isArray(value) ? value[0] : value)?.trim().toUpperCase();
-  return code && /^[A-Z]{2}$/.test(code) && code !== 'XX' && code !== 'T1' ? code : null;
+export interface VisitorSettings {
+  trustProxy: boolean;
+  /** Lower case. */
+  countryHeader: string;
 }
 
 // isbot's pattern costs microseconds per match, and the same few user agents make most traffic.
@@ -31,13 +31,34 @@ function isBotAgent(agent: string): boolean {
   return verdict;
 }
 
-/** Not a person: a bot or link-preview fetcher (by user agent), or a browser prefetch. */
-export function isAutomated(req: IncomingMessage): boolean {
-  const purpose = req.headers['sec-purpose'] ?? req.headers.purpose ?? req.headers['x-purpose'];
-  if (purpose && /prefetch|preview/i.test(String(purpose))) return true;
-  const agent = req.headers['user-agent'];
-  return !agent || isBotAgent(agent);
+/**
+ * Reads the visitor from the raw header list in one pass: this runs on every redirect, and
+ * `req.headers` would build an object of every header to read four of them.
+ */
+export function readVisitor(req: IncomingMessage, settings: VisitorSettings): Visitor {
+  const raw = req.rawHeaders;
+  let userAgent: string | null = null;
+  let referrer: string | null = null;
+  let forwarded: string | null = null;
+  let country: string | null = null;
+  let purpose: string | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    if (name === 'user-agent') userAgent ??= value;
+    else if (name === 'referer') referrer ??= value;
+    else if (name === 'x-forwarded-for') forwarded ??= value;
+    else if (name === settings.countryHeader) country ??= value;
+    else if (name === 'sec-purpose' || name === 'purpose' || name === 'x-purpose') purpose ??= value;
+  }
+  const trusted = settings.trustProxy;
+  const first = trusted ? forwarded?.split(',')[0]?.trim() : undefined;
+  const code = trusted ? country?.trim().toUpperCase() : undefined;
+  return {
+    automated: (purpose !== null && /prefetch|preview/i.test(purpose)) || !userAgent || isBotAgent(userAgent),
+    ip: first || (req.socket.remoteAddress ?? null),
+    userAgent: userAgent?.slice(0, 512) ?? null,
+    referrer: referrer?.slice(0, 2048) ?? null,
+    country: code && /^[A-Z]{2}$/.test(code) && code !== 'XX' && code !== 'T1' ? code : null,
+  };
 }
-
-/** A redirect that counts as a click: a person's GET. HEAD requests and bots are redirected, uncounted. */
-export const isCountable = (req: IncomingMessage) => req.method === 'GET' && !isAutomated(req);

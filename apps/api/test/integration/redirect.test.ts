@@ -13,6 +13,10 @@ afterAll(() => http.close());
 
 const CREATE_LINK = `mutation($input: CreateLinkInput!) { createLink(input: $input) { id code shortUrl target enabled subIds utm { source medium } } }`;
 const flush = () => http.tracking.recorder.flush();
+async function redirectsTotal(outcome: string) {
+  const text = await (await fetch(`${http.url}/metrics`)).text();
+  return Number(new RegExp(`^redirects_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+}
 const clickId = (location: string | null) => new URL(location!).searchParams.get('ref_id');
 
 async function linkFor(
@@ -97,6 +101,7 @@ describe('the redirect', () => {
     const setup = await approvedEnrollment();
     const link = await linkFor(setup);
     const before = await prisma.click.count({ where: { linkId: link.id } });
+    const uncountedBefore = await redirectsTotal('not_counted');
     for (const headers of [
       { 'user-agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)' },
       { 'user-agent': 'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)' },
@@ -112,6 +117,7 @@ describe('the redirect', () => {
     );
     await flush();
     expect(await prisma.click.count({ where: { linkId: link.id } })).toBe(before);
+    expect(await redirectsTotal('not_counted')).toBe(uncountedBefore + 6);
   });
 
   test('unknown codes are 404; a disabled link goes to the fallback page, uncounted, until enabled again', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { type ClickBatch, type ClickRow, rowsOf } from '../../src/clicks/batch.ts';
 import { ClickRecorder, type PendingClick } from '../../src/clicks/recorder.ts';
 import { MemoryUniqueTracker } from '../../src/clicks/unique.ts';
-import { clientIp, countryOf, isCountable } from '../../src/clicks/visitor.ts';
+import { readVisitor } from '../../src/clicks/visitor.ts';
 import { copyValue } from '../../src/clicks/writer.ts';
 import { uuidv7 } from '../../src/ids.ts';
 import { splitTarget } from '../../src/links/destination.ts';
@@ -50,15 +50,23 @@ describe('click ids', () => {
   });
 });
 
-const request = (headers: Record<string, string>, method = 'GET', remoteAddress = '10.0.0.1') =>
-  ({ method, headers, socket: { remoteAddress } }) as unknown as IncomingMessage;
+// Header names as browsers send them (any case); the reader must not care.
+const request = (headers: Record<string, string>, remoteAddress = '10.0.0.1') =>
+  ({
+    rawHeaders: Object.entries(headers).flatMap(([name, value], i) => [
+      i % 2 ? name.toUpperCase() : name,
+      value,
+    ]),
+    socket: { remoteAddress },
+  }) as unknown as IncomingMessage;
+const direct = { trustProxy: false, countryHeader: 'cf-ipcountry' };
+const proxied = { trustProxy: true, countryHeader: 'cf-ipcountry' };
 const browser =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15';
 
 describe('visitors', () => {
   test.each([
     [request({ 'user-agent': browser }), true],
-    [request({ 'user-agent': browser }, 'HEAD'), false],
     [request({ 'user-agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)' }), false],
     [request({ 'user-agent': 'facebookexternalhit/1.1' }), false],
     [
@@ -68,16 +76,22 @@ describe('visitors', () => {
     [request({ 'user-agent': 'curl/8.5.0' }), false],
     [request({}), false],
     [request({ 'user-agent': browser, 'sec-purpose': 'prefetch;prerender' }), false],
-  ])('counted: %#', (req, expected) => {
-    expect(isCountable(req)).toBe(expected);
+    [request({ 'User-Agent': browser, Purpose: 'preview' }), false],
+  ])('a person: %#', (req, expected) => {
+    expect(readVisitor(req, direct).automated).toBe(!expected);
   });
 
   test('the forwarded address and country are used only behind a trusted proxy', () => {
     const req = request({ 'x-forwarded-for': '203.0.113.7, 10.0.0.2', 'cf-ipcountry': 'de' });
-    expect(clientIp(req, true)).toBe('203.0.113.7');
-    expect(clientIp(req, false)).toBe('10.0.0.1');
-    expect(countryOf(req, true, 'cf-ipcountry')).toBe('DE');
-    expect(countryOf(req, false, 'cf-ipcountry')).toBeNull();
+    expect(readVisitor(req, proxied)).toMatchObject({ ip: '203.0.113.7', country: 'DE' });
+    expect(readVisitor(req, direct)).toMatchObject({ ip: '10.0.0.1', country: null });
+    expect(readVisitor(request({ 'CF-IPCountry': 'XX' }), proxied).country).toBeNull();
+  });
+
+  test('user agent and referrer are kept, cut to their limits', () => {
+    const req = request({ 'user-agent': browser, Referer: `https://blog.example/${'a'.repeat(3000)}` });
+    expect(readVisitor(req, direct)).toMatchObject({ userAgent: browser, automated: false });
+    expect(readVisitor(req, direct).referrer).toHaveLength(2048);
   });
 });
 
