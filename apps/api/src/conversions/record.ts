@@ -1,9 +1,9 @@
 import { sha256 } from '../auth/tokens.ts';
 import { type CommissionLine, commissionsFor, periodOf } from '../commissions/engine.ts';
+import { book } from '../commissions/ledger.ts';
 import { type Db, prisma } from '../db.ts';
 import { conflict } from '../errors.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import { uuidv7 } from '../ids.ts';
 import { isUniqueViolation } from '../prisma-errors.ts';
 import { MAX_AMOUNT } from '../programs/money.ts';
 import { termsFromRow } from '../programs/terms.ts';
@@ -262,8 +262,10 @@ interface Earning {
 /** Commissions under the terms in force at the conversion, each with its EARNED ledger entry. */
 async function earn(tx: Tx, e: Earning) {
   // One conversion at a time per affiliate and program: volumes, tiers and bonuses see each other.
+  // NO KEY UPDATE, not UPDATE: this transaction's inserts already hold the KEY SHARE locks of their
+  // foreign keys on this row, and two of them upgrading to FOR UPDATE would deadlock.
   const [enrollment] = await tx.$queryRaw<{ affiliateId: string }[]>`
-    SELECT "affiliateId" FROM "Enrollment" WHERE id = ${e.enrollmentId}::uuid FOR UPDATE`;
+    SELECT "affiliateId" FROM "Enrollment" WHERE id = ${e.enrollmentId}::uuid FOR NO KEY UPDATE`;
   const termsId = await termsIdInForce(tx, { id: e.enrollmentId, programId: e.programId }, e.at);
   if (!termsId || !enrollment) return;
   const row = await tx.commissionTerms.findUniqueOrThrow({
@@ -332,20 +334,24 @@ async function addCommission(
     },
     select: { id: true },
   });
-  await tx.ledgerEntry.create({
-    data: {
-      groupId: uuidv7(),
-      type: 'EARNED',
-      account: 'PENDING',
-      amount: line.amount,
-      currency: e.currency,
-      programId: e.programId,
-      enrollmentId: e.enrollmentId,
-      affiliateId,
-      commissionId: commission.id,
-      idempotencyKey: `earned:${commission.id}`,
+  await book(tx, [
+    {
+      commission: {
+        id: commission.id,
+        programId: e.programId,
+        enrollmentId: e.enrollmentId,
+        affiliateId,
+        currency: e.currency,
+      },
+      movement: {
+        type: 'EARNED',
+        from: null,
+        to: 'PENDING',
+        amount: line.amount,
+        key: `earned:${commission.id}`,
+      },
     },
-  });
+  ]);
 }
 
 /** Whole calendar months from `from` to `to` (UTC): 0 within the first month. */
