@@ -55,7 +55,18 @@ export const leadFields = {
   clickIds: clickIds.nullish(),
 };
 
+export const refundFields = {
+  programId: id,
+  orderId: externalId,
+  refundId: externalId,
+  amount: amount.min(1, 'must be at least 1 minor unit').nullish(),
+  kind: z.enum(['REFUND', 'CHARGEBACK']).nullish(),
+  reason: z.string().trim().max(500, 'must be at most 500 characters').nullish(),
+};
+
 export const saleInput = input(saleFields);
+export const refundInput = input(refundFields);
+export type RefundInput = z.output<typeof refundInput>;
 export const leadInput = input(leadFields);
 export type SaleInput = z.output<typeof saleInput>;
 export type LeadInput = z.output<typeof leadInput>;

@@ -1,15 +1,25 @@
 import { z } from 'zod';
-import { requireRole } from '../auth/access.ts';
+import { requireRole, userIdOrNull } from '../auth/access.ts';
 import { builder } from '../builder.ts';
 import { prisma } from '../db.ts';
+import { notFound } from '../errors.ts';
 import { isUniqueViolation } from '../prisma-errors.ts';
 import { assertCouponFree, couponCodeFormat } from '../programs/coupons.ts';
 import { currency } from '../programs/money.ts';
 import { programForAdmin } from '../programs/mutations.ts';
 import { id, input } from '../validation.ts';
-import { clickIdsOf, type LeadInput, leadInput, type SaleInput, saleInput } from './inputs.ts';
+import { adjustConversion } from './adjust.ts';
+import {
+  clickIdsOf,
+  type LeadInput,
+  leadInput,
+  type RefundInput,
+  refundInput,
+  type SaleInput,
+  saleInput,
+} from './inputs.ts';
 import { type ConversionReport, recordConversion } from './record.ts';
-import { ConversionRef } from './schema.ts';
+import { AdjustmentKindEnum, ConversionAdjustmentRef, ConversionRef } from './schema.ts';
 
 const LineItemInput = builder.inputType('LineItemInput', {
   fields: (t) => ({
@@ -82,6 +92,41 @@ const TrackConversionPayload = builder
     }),
   });
 
+const RefundSaleInput = builder.inputType('RefundSaleInput', {
+  fields: (t) => ({
+    programId: t.id(),
+    orderId: t.string({ description: 'The order id the sale was reported with.' }),
+    refundId: t.string({ description: 'Your refund id: a refund is recorded once per id and sale.' }),
+    amount: t.int({
+      required: false,
+      description: 'Minor units of the sale’s currency; defaults to everything not refunded yet.',
+    }),
+    kind: t.field({ type: AdjustmentKindEnum, required: false, description: 'Defaults to REFUND.' }),
+    reason: t.string({ required: false }),
+  }),
+  validate: refundInput,
+});
+
+const RefundSalePayload = builder
+  .objectRef<{ conversionId: string; adjustmentId: string; replayed: boolean }>('RefundSalePayload')
+  .implement({
+    fields: (t) => ({
+      conversion: t.prismaField({
+        type: ConversionRef,
+        resolve: (query, payload) =>
+          prisma.conversion.findUniqueOrThrow({ ...query, where: { id: payload.conversionId } }),
+      }),
+      adjustment: t.prismaField({
+        type: ConversionAdjustmentRef,
+        resolve: (query, payload) =>
+          prisma.conversionAdjustment.findUniqueOrThrow({ ...query, where: { id: payload.adjustmentId } }),
+      }),
+      replayed: t.exposeBoolean('replayed', {
+        description: 'true when this refund id was recorded before: nothing new was written.',
+      }),
+    }),
+  });
+
 export const saleReport = (v: SaleInput, source: ConversionReport['source']): ConversionReport => ({
   programId: v.programId,
   kind: 'SALE',
@@ -134,6 +179,33 @@ builder.mutationFields((t) => ({
       const value = input as unknown as SaleInput;
       await programForAdmin(viewer, value.programId);
       return recordConversion(saleReport(value, 'API'));
+    },
+  }),
+  refundSale: t.field({
+    type: RefundSalePayload,
+    description:
+      'Server to server: a full or partial refund, or a chargeback, of a recorded sale. Its commissions are reversed in proportion by new ledger entries; a commission already paid is clawed back from the next payout. Safe to retry with the same refundId.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: RefundSaleInput }) },
+    resolve: async (_root, { input }, { viewer }) => {
+      const value = input as unknown as RefundInput;
+      await programForAdmin(viewer, value.programId);
+      const sale = await prisma.conversion.findUnique({
+        where: {
+          programId_kind_externalId: { programId: value.programId, kind: 'SALE', externalId: value.orderId },
+        },
+        select: { id: true },
+      });
+      if (!sale) throw notFound('Sale');
+      const adjusted = await adjustConversion({
+        conversionId: sale.id,
+        kind: value.kind ?? 'REFUND',
+        externalId: value.refundId,
+        amount: value.amount ?? null,
+        reason: value.reason ?? null,
+        createdById: userIdOrNull(viewer),
+      });
+      return { conversionId: sale.id, ...adjusted };
     },
   }),
   trackLead: t.field({

@@ -3,6 +3,7 @@ import { builder } from '../builder.ts';
 import { prisma } from '../db.ts';
 import { canSeeEnrollment } from '../enrollments/schema.ts';
 import {
+  AdjustmentKind,
   AttributionMethod,
   CommissionKind,
   CommissionStatus,
@@ -30,6 +31,7 @@ builder.enumType(AttributionMethod, {
     "How the conversion found its affiliate: CLICK (a click id inside the cookie window), COUPON (an affiliate's coupon code), CUSTOMER (a customer already attributed), NONE (unattributed).",
 });
 builder.enumType(CommissionKind, { name: 'CommissionKind' });
+export const AdjustmentKindEnum = builder.enumType(AdjustmentKind, { name: 'AdjustmentKind' });
 builder.enumType(CommissionStatus, {
   name: 'CommissionStatus',
   description:
@@ -101,8 +103,35 @@ export const ConversionRef = builder.prismaObject('Conversion', {
       }),
       enrollment: t.relation('enrollment', { nullable: true }),
       commissions: t.relation('commissions', { query: { orderBy: { id: 'asc' } } }),
+      adjustments: t.relation('adjustments', { query: { orderBy: { id: 'asc' } } }),
+      refundedAmount: t.int({
+        description: 'Refunded and charged back so far, in `currency`.',
+        select: { adjustments: { select: { amount: true } } },
+        resolve: (c) => c.adjustments.reduce((sum, a) => sum + a.amount, 0),
+      }),
     };
   },
+});
+
+export const ConversionAdjustmentRef = builder.prismaObject('ConversionAdjustment', {
+  include: {
+    conversion: {
+      select: {
+        program: { select: { organizationId: true } },
+        enrollment: { select: { affiliate: { select: { organizationId: true } } } },
+      },
+    },
+  },
+  authScopes: (row, { viewer }) => canSeeConversion(viewer, row.conversion),
+  description: 'A refund or chargeback of a sale.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    kind: t.expose('kind', { type: AdjustmentKindEnum }),
+    refundId: t.exposeString('externalId', { description: "The merchant's refund id." }),
+    amount: t.exposeInt('amount', { description: 'Minor units of the sale’s currency.' }),
+    reason: t.exposeString('reason', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
 });
 
 export const CommissionRef = builder.prismaObject('Commission', {

@@ -3,6 +3,8 @@ import { builder } from '../builder.ts';
 import '../affiliates/schema.ts';
 import '../api-keys/schema.ts';
 import '../auth/schema.ts';
+import '../commissions/mutations.ts';
+import '../commissions/schema.ts';
 import '../conversions/mutations.ts';
 import '../conversions/schema.ts';
 import '../creatives/schema.ts';
