@@ -54,8 +54,9 @@ const schema = z.object({
   CLICK_BUFFER_LIMIT: z.coerce.number().int().min(1000).max(10_000_000).default(200_000),
   CLICK_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   CLICK_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
-  // How often each instance approves commissions whose holding period has ended; 0 turns it off.
-  COMMISSION_APPROVAL_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  // How often each instance books click commissions and approves those whose holding period has
+  // ended; 0 turns it off.
+  COMMISSION_JOBS_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   LINK_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   GRAPHIQL: flag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -48,9 +48,9 @@ const { createApp } = await import('./yoga.ts');
 const { startTracking } = await import('./tracking.ts');
 const { requestListener } = await import('./http.ts');
 const { closeRedis } = await import('./redis.ts');
-const { startApprovals } = await import('./commissions/approvals.ts');
+const { startCommissionJobs } = await import('./commissions/jobs.ts');
 const tracking = await startTracking(config, database, { writerThread: true });
-const approvals = startApprovals(config.COMMISSION_APPROVAL_INTERVAL_MS, logger);
+const commissionJobs = startCommissionJobs(config.COMMISSION_JOBS_INTERVAL_MS, logger);
 const listener = requestListener(createApp(), tracking);
 let stopping = false;
 const server = createServer((req, res) => {
@@ -86,7 +86,7 @@ async function shutdown(signal: string) {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
-  await approvals.stop();
+  await commissionJobs.stop();
   // Every click answered is in the buffer now: write them before the database goes.
   await tracking.stop(Math.max(1_000, config.SHUTDOWN_TIMEOUT_MS - (Date.now() - started)));
   const { accepted, recorded, dropped } = tracking.recorder;

@@ -64,7 +64,7 @@ export type ConversionFacts =
   | { kind: 'SALE'; amount: number; isRenewal: false }
   | { kind: 'SALE'; amount: number; isRenewal: true; monthsSinceFirstSale: number } // whole months since the customer's first attributed sale, 0 for the same month
   | { kind: 'LEAD' }
-  | { kind: 'CLICK' };
+  | { kind: 'CLICK'; count?: number }; // count: unique clicks paid together (a day's), default 1
 
 const grouped = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const pct = (bps: number) => `${Math.floor(bps / 100)}.${String(bps % 100).padStart(2, '0')}%`;
@@ -167,12 +167,19 @@ export function commissionsFor(
       amount: terms.leadAmount,
       detail: `flat ${grouped(terms.leadAmount)} per lead`,
     });
-  if (facts.kind === 'CLICK' && terms.clickAmount !== null)
+  if (facts.kind === 'CLICK' && terms.clickAmount !== null) {
+    const count = facts.count ?? 1;
+    if (!Number.isSafeInteger(count) || count < 0)
+      throw new RangeError(`expected a click count, got ${count}`);
     lines.push({
       kind: 'CLICK',
-      amount: terms.clickAmount,
-      detail: `flat ${grouped(terms.clickAmount)} per click`,
+      amount: terms.clickAmount * count,
+      detail:
+        count === 1
+          ? `flat ${grouped(terms.clickAmount)} per click`
+          : `${grouped(count)} unique clicks × ${grouped(terms.clickAmount)}`,
     });
+  }
   if (facts.kind === 'SALE') {
     // Tiers reward new business, so renewals earn the recurring rate instead; both count towards bonuses.
     lines.push(

@@ -74,7 +74,7 @@ builder.mutationFields((t) => ({
   approveDueCommissions: t.field({
     type: ApproveDueCommissionsPayload,
     description:
-      'Runs the scheduled approval now for one program: pending commissions whose holding period has ended become approved. The server also does this on its own every COMMISSION_APPROVAL_INTERVAL_MS.',
+      'Runs the scheduled approval now for one program: pending commissions whose holding period has ended become approved. The server also does this on its own every COMMISSION_JOBS_INTERVAL_MS.',
     authScopes: { authenticated: true },
     args: { programId: t.arg.id({ validate: id }) },
     resolve: async (_root, args, { viewer }) => {

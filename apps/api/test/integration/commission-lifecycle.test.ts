@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { startApprovals } from '../../src/commissions/approvals.ts';
+import { bookClickCommissions } from '../../src/commissions/clicks.ts';
+import { startCommissionJobs } from '../../src/commissions/jobs.ts';
 import { book } from '../../src/commissions/ledger.ts';
 import { approveDue, lockCommissions } from '../../src/commissions/lifecycle.ts';
 import { prisma } from '../../src/db.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
+import { uuidv7 } from '../../src/ids.ts';
 import { createApiKey, failsWith, gql, ok } from '../helpers.ts';
-import { approvedEnrollment } from '../programs.ts';
+import { approvedEnrollment, tieredTerms } from '../programs.ts';
 
 const dayMs = 86_400_000;
 const COMMISSION = 'id kind status amount history { type account amount memo }';
@@ -120,7 +122,7 @@ describe('approval after the holding period', () => {
     const s = await setup();
     const due = await sale(s);
     await prisma.commission.update({ where: { id: due.commission.id }, data: { holdUntil: new Date() } });
-    const approvals = startApprovals(20, { info: () => {}, error: () => {} });
+    const approvals = startCommissionJobs(20, { info: () => {}, error: () => {} });
     try {
       await expect
         .poll(async () => (await prisma.commission.findUnique({ where: { id: due.commission.id } }))?.status)
@@ -354,5 +356,61 @@ describe('refunds, chargebacks and clawbacks', () => {
     expect(
       await prisma.ledgerEntry.count({ where: { enrollmentId: s.enrollmentId, type: { not: 'EARNED' } } }),
     ).toBe(0);
+  });
+});
+
+describe('click commissions', () => {
+  test("each finished day's unique clicks are paid once, at the click amount of the terms in force", async () => {
+    const s = await approvedEnrollment({ terms: { ...tieredTerms, clickAmount: 5 } });
+    const today = Math.floor(Date.now() / dayMs) * dayMs;
+    // The program started three days ago.
+    await prisma.commissionTerms.updateMany({
+      where: { programId: s.program.id },
+      data: { effectiveAt: new Date(today - 3 * dayMs) },
+    });
+    const clickAt = async (at: number, isUnique = true) =>
+      prisma.click.create({
+        data: {
+          id: uuidv7(at),
+          programId: s.program.id,
+          enrollmentId: s.enrollmentId,
+          source: 'REDIRECT',
+          createdAt: new Date(at),
+          isUnique,
+        },
+      });
+    for (const at of [today - 2 * dayMs + 1, today - 2 * dayMs + 5_000, today - dayMs, today - 1])
+      await clickAt(at);
+    await clickAt(today - dayMs + 60_000, false); // a repeat visit: not paid
+    await clickAt(today + 1); // today: paid once the day is over
+
+    const runs = await Promise.all([bookClickCommissions(), bookClickCommissions()]);
+    expect(runs.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2);
+    const rows = await prisma.commission.findMany({
+      where: { enrollmentId: s.enrollmentId },
+      orderBy: { dedupeKey: 'asc' },
+      include: { ledgerEntries: true },
+    });
+    const day = (at: number) => new Date(at).toISOString().slice(0, 10);
+    expect(rows.map((c) => [c.kind, c.amount, c.status, c.reason])).toEqual([
+      ['CLICK', 10, 'PENDING', `${day(today - 2 * dayMs)}: 2 unique clicks × 5`],
+      ['CLICK', 10, 'PENDING', `${day(today - dayMs)}: 2 unique clicks × 5`],
+    ]);
+    expect(rows.map((c) => c.ledgerEntries.map((e) => [e.type, e.account, e.amount]))).toEqual([
+      [['EARNED', 'PENDING', 10]],
+      [['EARNED', 'PENDING', 10]],
+    ]);
+    // Held like any commission: 30 days after the day ends.
+    expect(rows[1]!.holdUntil.getTime()).toBe(today + 30 * dayMs);
+
+    await bookClickCommissions();
+    expect(await prisma.commission.count({ where: { enrollmentId: s.enrollmentId } })).toBe(2);
+    await bookClickCommissions(new Date(today + dayMs + 1_000));
+    expect(
+      await prisma.commission.findFirst({
+        where: { enrollmentId: s.enrollmentId },
+        orderBy: { dedupeKey: 'desc' },
+      }),
+    ).toMatchObject({ amount: 5, reason: `${day(today)}: flat 5 per click` });
   });
 });

@@ -346,6 +346,15 @@ describe('leads and clicks', () => {
     expect(run(t, { kind: 'CLICK' })).toEqual([{ kind: 'CLICK', amount: 5, detail: 'flat 5 per click' }]);
   });
 
+  test("a day's unique clicks are paid together; none earn nothing", () => {
+    const t = with_({ clickAmount: 5 });
+    expect(run(t, { kind: 'CLICK', count: 1_234 })).toEqual([
+      { kind: 'CLICK', amount: 6_170, detail: '1,234 unique clicks × 5' },
+    ]);
+    expect(run(t, { kind: 'CLICK', count: 0 })).toEqual([]);
+    expect(() => run(t, { kind: 'CLICK', count: -1 })).toThrow(RangeError);
+  });
+
   test('nothing when unset or zero', () => {
     expect(run(base, { kind: 'LEAD' })).toEqual([]);
     expect(run(with_({ leadAmount: 250 }), { kind: 'CLICK' })).toEqual([]);
