@@ -320,6 +320,9 @@ describe('server-to-server sales', () => {
     expect(await failsWith(TRACK_SALE, { input: sale(s.program.id) })).toBe('UNAUTHENTICATED');
     expect(await failsWith(TRACK_SALE, { input: sale(s.program.id) }, publishable)).toBe('FORBIDDEN');
     expect(await failsWith(TRACK_SALE, { input: sale(s.program.id) }, other.secret)).toBe('NOT_FOUND');
+    const revoked = await createApiKey(s.merchant.token, s.merchantOrg.id, 'SECRET');
+    await ok('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: revoked.id }, s.merchant.token);
+    expect(await failsWith(TRACK_SALE, { input: sale(s.program.id) }, revoked.key)).toBe('UNAUTHENTICATED');
     expect(await failsWith(TRACK_SALE, { input: sale(randomUUID()) }, s.secret)).toBe('NOT_FOUND');
     expect(await failsWith(TRACK_SALE, { input: sale(s.program.id) }, s.aff.user.token)).toBe('NOT_FOUND');
     expect(
@@ -420,7 +423,19 @@ describe('the snippet endpoint', () => {
     expect((await post({ ...order, orderId: 'x', programId: randomUUID() })).status).toBe(404);
     expect((await post({ ...order, orderId: 'x', currency: 'EUR' })).status).toBe(409);
     expect((await post({ ...order, orderId: 'x'.repeat(40_000) })).status).toBe(413);
+    // Another merchant's program, even on its own domain, is not this key's.
+    const other = await setup();
+    const foreign = await post(
+      { ...order, orderId: 'x', programId: other.program.id },
+      'https://tiered.example',
+    );
+    expect(foreign.status).toBe(404);
+    // A revoked key stops working at once.
+    const revoked = await createApiKey(s.merchant.token, s.merchantOrg.id, 'PUBLISHABLE');
+    await ok('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: revoked.id }, s.merchant.token);
+    expect((await post({ ...order, orderId: 'x', key: revoked.key })).status).toBe(401);
     expect(await prisma.conversion.count({ where: { programId: s.program.id } })).toBe(1);
+    expect(await prisma.conversion.count({ where: { programId: other.program.id } })).toBe(0);
 
     const leadResponse = await post({
       type: 'lead',
