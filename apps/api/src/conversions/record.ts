@@ -273,21 +273,22 @@ async function earn(tx: Tx, e: Earning) {
     include: { tiers: true },
   });
   const terms = termsFromRow(row);
+  // The affiliate's sales in the period, net of refunds: a sale refunded in full does not count,
+  // a partly refunded one counts for what was kept (in the program currency, rounded down).
   const volume = async (period: 'MONTH' | 'QUARTER' | 'YEAR' | undefined) => {
     if (!period) return { count: 0, revenue: 0 };
     const { start, end } = periodOf(period, e.at);
-    const sum = await tx.conversion.aggregate({
-      where: {
-        enrollmentId: e.enrollmentId,
-        kind: 'SALE',
-        status: 'ACCEPTED',
-        occurredAt: { gte: start, lt: end },
-        id: { not: e.conversionId },
-      },
-      _count: true,
-      _sum: { programAmount: true },
-    });
-    return { count: sum._count, revenue: sum._sum.programAmount ?? 0 };
+    const [sum] = await tx.$queryRaw<{ count: number; revenue: bigint }[]>`
+      SELECT count(*) FILTER (WHERE s.amount = 0 OR s.refunded < s.amount)::int AS count,
+             coalesce(sum(s."programAmount"::bigint * (s.amount - s.refunded) / NULLIF(s.amount, 0)), 0)::bigint AS revenue
+      FROM (
+        SELECT v."programAmount", v.amount,
+               coalesce((SELECT sum(a.amount) FROM "ConversionAdjustment" a WHERE a."conversionId" = v.id), 0) AS refunded
+        FROM "Conversion" v
+        WHERE v."enrollmentId" = ${e.enrollmentId}::uuid AND v.kind = 'SALE' AND v.status = 'ACCEPTED'
+          AND v."occurredAt" >= ${start} AND v."occurredAt" < ${end} AND v.id <> ${e.conversionId}::uuid
+      ) s`;
+    return { count: sum?.count ?? 0, revenue: Number(sum?.revenue ?? 0) };
   };
   const facts = !e.sale
     ? ({ kind: 'LEAD' } as const)

@@ -304,6 +304,23 @@ describe('refunds, chargebacks and clawbacks', () => {
     await expectBalancesMatch(s.enrollmentId);
   });
 
+  test('refunded sales leave the volume that tiers count', async () => {
+    const s = await approvedEnrollment({
+      terms: {
+        ...tieredTerms,
+        tiers: { basis: 'COUNT', period: 'MONTH', levels: [{ threshold: 2, rateBps: 1000 }] },
+      },
+    });
+    const { key: secret } = await createApiKey(s.merchant.token, s.merchantOrg.id, 'SECRET');
+    const t = { ...s, secret };
+    await sale(t);
+    const second = await sale(t);
+    await refund(t, second.orderId);
+    // One sale kept this month: the next one is still below the 2-sale tier (8%, not 10%).
+    expect((await sale(t)).commission.amount).toBe(988);
+    expect((await sale(t)).commission.amount).toBe(1_235);
+  });
+
   test('concurrent reports of one refund record it once', async () => {
     const s = await setup();
     const { orderId } = await sale(s);
