@@ -230,20 +230,21 @@ async function customerFor(
   tx: Tx,
   r: ConversionReport,
   emailHash: string | null,
-  customer: { id: string; enrollmentId: string | null } | null,
+  found: { id: string; enrollmentId: string | null } | null,
   enrollmentId: string | null,
 ) {
+  let customer = found;
   if (!customer) {
-    const created = await tx.customer.create({
-      data: {
-        programId: r.programId,
-        externalId: r.customerId!,
-        enrollmentId,
-        emailHash,
-      },
-      select: { id: true },
+    // Two first sales of one new customer may race: ON CONFLICT DO NOTHING waits for the other
+    // insert and keeps its row, and both sales go on with it.
+    await tx.customer.createMany({
+      data: { programId: r.programId, externalId: r.customerId!, enrollmentId, emailHash },
+      skipDuplicates: true,
     });
-    return created.id;
+    customer = await tx.customer.findUniqueOrThrow({
+      where: { programId_externalId: { programId: r.programId, externalId: r.customerId! } },
+      select: { id: true, enrollmentId: true },
+    });
   }
   if (!customer.enrollmentId && enrollmentId)
     await tx.customer.update({ where: { id: customer.id }, data: { enrollmentId } });

@@ -265,6 +265,24 @@ describe('server-to-server sales', () => {
     ]);
   });
 
+  test('first sales of one new customer arriving together are all recorded, with one customer', async () => {
+    const s = await setup();
+    const clickId = await click(s);
+    const customerId = `cus-${randomUUID()}`;
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        gql(TRACK_SALE, { input: sale(s.program.id, { clickId, customerId }) }, s.secret),
+      ),
+    );
+    for (const r of results) expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
+    const customers = await prisma.customer.findMany({
+      where: { programId: s.program.id, externalId: customerId },
+    });
+    expect(customers).toHaveLength(1);
+    expect(customers[0]!.enrollmentId).toBe(s.enrollmentId);
+    expect(await prisma.conversion.count({ where: { customerId: customers[0]!.id } })).toBe(6);
+  });
+
   test('another currency needs the merchant’s exchange rate; without one the sale is refused and nothing is written', async () => {
     const s = await setup();
     const clickId = await click(s);
