@@ -215,7 +215,8 @@ function post(port: number, path: string, body: string, headers: Record<string, 
   });
 }
 
-const TRACK_SALE = `mutation($input: TrackSaleInput!) { trackSale(input: $input) { replayed conversion { id } } }`;
+// What a back end asks for: the id and whether it was new (the SDK's trackSale does the same).
+const TRACK_SALE = `mutation($input: TrackSaleInput!) { trackSale(input: $input) { replayed conversionId } }`;
 
 interface Run {
   ms: number;
@@ -288,10 +289,10 @@ function sendSales(port: number, seeded: Seeded, sales: Sale[]) {
       const body = JSON.parse(response.text);
       if (response.status !== 200 || body.errors || !body.data?.trackSale)
         return `HTTP ${response.status}: ${response.text.slice(0, 300)}`;
-      const { replayed, conversion } = body.data.trackSale;
+      const { replayed, conversionId } = body.data.trackSale;
       const first = conversionIds.get(s.orderId);
-      if (first && first !== conversion.id) return `${s.orderId} answered ${conversion.id}, first ${first}`;
-      conversionIds.set(s.orderId, conversion.id);
+      if (first && first !== conversionId) return `${s.orderId} answered ${conversionId}, first ${first}`;
+      conversionIds.set(s.orderId, conversionId);
       return replayed ? 'replayed' : 'ok';
     },
     (i) => sales[i]!.clickId !== null,

@@ -77,9 +77,13 @@ const TrackLeadInput = builder.inputType('TrackLeadInput', {
 });
 
 const TrackConversionPayload = builder
-  .objectRef<{ conversionId: string; replayed: boolean }>('TrackConversionPayload')
+  .objectRef<{ conversionId: string; replayed: boolean; attributed: boolean }>('TrackConversionPayload')
   .implement({
     fields: (t) => ({
+      conversionId: t.exposeID('conversionId', {
+        description: 'All a back end usually needs: answered without reading the conversion again.',
+      }),
+      attributed: t.exposeBoolean('attributed', { description: 'Whether an affiliate earned it.' }),
       conversion: t.prismaField({
         type: ConversionRef,
         resolve: (query, payload) =>
@@ -177,8 +181,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: TrackSaleInput }) },
     resolve: async (_root, { input }, { viewer }) => {
       const value = input as unknown as SaleInput;
-      await programForAdmin(viewer, value.programId);
-      return recordConversion(saleReport(value, 'API'));
+      const program = await programForAdmin(viewer, value.programId);
+      return recordConversion(saleReport(value, 'API'), program);
     },
   }),
   refundSale: t.field({
@@ -215,8 +219,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: TrackLeadInput }) },
     resolve: async (_root, { input }, { viewer }) => {
       const value = input as unknown as LeadInput;
-      await programForAdmin(viewer, value.programId);
-      return recordConversion(leadReport(value, 'API'));
+      const program = await programForAdmin(viewer, value.programId);
+      return recordConversion(leadReport(value, 'API'), program);
     },
   }),
 }));

@@ -57,11 +57,11 @@ const replay = (row: { id: string; enrollmentId: string | null }): Recorded => (
  * computes its commissions, all in one transaction. A concurrent duplicate loses on the unique
  * constraint and gets the winner's result, as a replay does.
  */
-export async function recordConversion(report: ConversionReport): Promise<Recorded> {
+export async function recordConversion(report: ConversionReport, program?: ProgramFacts): Promise<Recorded> {
   const found = await existing(prisma, report);
   if (found) return replay(found);
   try {
-    const row = await prisma.$transaction((tx) => write(tx, report));
+    const row = await prisma.$transaction((tx) => write(tx, report, program));
     return { conversionId: row.id, replayed: false, attributed: row.enrollmentId !== null };
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
@@ -71,11 +71,21 @@ export async function recordConversion(report: ConversionReport): Promise<Record
   }
 }
 
-async function write(tx: Tx, r: ConversionReport) {
-  const program = await tx.program.findUniqueOrThrow({
-    where: { id: r.programId },
-    select: { organizationId: true, currency: true, status: true },
-  });
+/** What recording needs of the program; callers that have just read it pass it on. */
+export interface ProgramFacts {
+  organizationId: string;
+  currency: string;
+  status: string;
+}
+
+async function write(tx: Tx, r: ConversionReport, known?: ProgramFacts) {
+  const program =
+    known ??
+    (await tx.program.findUniqueOrThrow({
+      where: { id: r.programId },
+      select: { organizationId: true, currency: true, status: true },
+    }));
+  const terms = termsMemo(tx, r);
   // A paused program still owes commissions on conversions from earlier clicks.
   if (program.status !== 'ACTIVE' && program.status !== 'PAUSED')
     throw conflict(`The program is ${program.status.toLowerCase()}: it does not record conversions`);
@@ -113,7 +123,7 @@ async function write(tx: Tx, r: ConversionReport) {
   const attribution = attribute({
     at: r.occurredAt,
     model: programTerms?.attributionModel ?? 'LAST_CLICK',
-    clicks: await clickCandidates(tx, r),
+    clicks: await clickCandidates(tx, r, terms),
     coupon: coupon?.enrollmentId && (await isApproved(tx, coupon.enrollmentId)) ? coupon : null,
     customerEnrollmentId:
       customer?.enrollmentId && (await isApproved(tx, customer.enrollmentId)) ? customer.enrollmentId : null,
@@ -150,7 +160,7 @@ async function write(tx: Tx, r: ConversionReport) {
     select: { id: true, enrollmentId: true },
   });
   if (attribution.enrollmentId) {
-    await earn(tx, {
+    await earn(tx, terms, {
       conversionId: conversion.id,
       programId: r.programId,
       enrollmentId: attribution.enrollmentId,
@@ -203,8 +213,25 @@ async function isApproved(tx: Tx, enrollmentId: string) {
   return e?.status === 'APPROVED';
 }
 
+type TermsMemo = ReturnType<typeof termsMemo>;
+
+/** The terms in force at the conversion for each enrollment, read once per conversion. */
+function termsMemo(tx: Tx, r: ConversionReport) {
+  const read = new Map<string, ReturnType<typeof readTerms>>();
+  const readTerms = async (enrollmentId: string) => {
+    const id = await termsIdInForce(tx, { id: enrollmentId, programId: r.programId }, r.occurredAt);
+    if (!id) return null;
+    return { row: await tx.commissionTerms.findUniqueOrThrow({ where: { id }, include: { tiers: true } }) };
+  };
+  return (enrollmentId: string) => {
+    let terms = read.get(enrollmentId);
+    if (!terms) read.set(enrollmentId, (terms = readTerms(enrollmentId)));
+    return terms;
+  };
+}
+
 /** The reported clicks of this program, of approved affiliates, each with its cookie window. */
-async function clickCandidates(tx: Tx, r: ConversionReport): Promise<ClickCandidate[]> {
+async function clickCandidates(tx: Tx, r: ConversionReport, terms: TermsMemo): Promise<ClickCandidate[]> {
   if (!r.clickIds.length) return [];
   const clicks = await tx.click.findMany({
     where: { id: { in: r.clickIds }, programId: r.programId },
@@ -213,11 +240,7 @@ async function clickCandidates(tx: Tx, r: ConversionReport): Promise<ClickCandid
   const windows = new Map<string, number | null>();
   for (const enrollmentId of new Set(clicks.map((c) => c.enrollmentId))) {
     if (!(await isApproved(tx, enrollmentId))) continue;
-    const termsId = await termsIdInForce(tx, { id: enrollmentId, programId: r.programId }, r.occurredAt);
-    const terms = termsId
-      ? await tx.commissionTerms.findUnique({ where: { id: termsId }, select: { cookieWindowDays: true } })
-      : null;
-    windows.set(enrollmentId, terms?.cookieWindowDays ?? null);
+    windows.set(enrollmentId, (await terms(enrollmentId))?.row.cookieWindowDays ?? null);
   }
   return clicks.flatMap((c) => {
     const windowDays = windows.get(c.enrollmentId);
@@ -261,19 +284,16 @@ interface Earning {
 }
 
 /** Commissions under the terms in force at the conversion, each with its EARNED ledger entry. */
-async function earn(tx: Tx, e: Earning) {
+async function earn(tx: Tx, termsInForce: TermsMemo, e: Earning) {
   // One conversion at a time per affiliate and program: volumes, tiers and bonuses see each other.
   // NO KEY UPDATE, not UPDATE: this transaction's inserts already hold the KEY SHARE locks of their
   // foreign keys on this row, and two of them upgrading to FOR UPDATE would deadlock.
   const [enrollment] = await tx.$queryRaw<{ affiliateId: string }[]>`
     SELECT "affiliateId" FROM "Enrollment" WHERE id = ${e.enrollmentId}::uuid FOR NO KEY UPDATE`;
-  const termsId = await termsIdInForce(tx, { id: e.enrollmentId, programId: e.programId }, e.at);
-  if (!termsId || !enrollment) return;
-  const row = await tx.commissionTerms.findUniqueOrThrow({
-    where: { id: termsId },
-    include: { tiers: true },
-  });
-  const terms = termsFromRow(row);
+  const inForce = await termsInForce(e.enrollmentId);
+  if (!inForce || !enrollment) return;
+  const termsId = inForce.row.id;
+  const terms = termsFromRow(inForce.row);
   // The affiliate's sales in the period, net of refunds: a sale refunded in full does not count,
   // a partly refunded one counts for what was kept (in the program currency, rounded down).
   const volume = async (period: 'MONTH' | 'QUARTER' | 'YEAR' | undefined) => {
