@@ -225,7 +225,10 @@ function termsMemo(tx: Tx, r: ConversionReport) {
   };
   return (enrollmentId: string) => {
     let terms = read.get(enrollmentId);
-    if (!terms) read.set(enrollmentId, (terms = readTerms(enrollmentId)));
+    if (!terms) {
+      terms = readTerms(enrollmentId);
+      read.set(enrollmentId, terms);
+    }
     return terms;
   };
 }
