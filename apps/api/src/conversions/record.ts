@@ -1,15 +1,21 @@
 import { sha256 } from '../auth/tokens.ts';
-import { type CommissionLine, commissionsFor, periodOf } from '../commissions/engine.ts';
-import { book } from '../commissions/ledger.ts';
+import {
+  commissionsFor,
+  periodOf,
+  type ConversionFacts as Sold,
+  type Volume,
+} from '../commissions/engine.ts';
 import { type Db, prisma } from '../db.ts';
 import { conflict } from '../errors.ts';
-import { Prisma } from '../generated/prisma/client.ts';
-import { isUniqueViolation } from '../prisma-errors.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { uuidv7 } from '../ids.ts';
 import { MAX_AMOUNT } from '../programs/money.ts';
-import { termsFromRow } from '../programs/terms.ts';
-import { termsIdInForce } from '../programs/terms-in-force.ts';
+import { type Terms, versionInForce } from '../programs/terms.ts';
+import { termsById } from '../programs/terms-cache.ts';
 import { attribute, type ClickCandidate } from './attribution.ts';
 import { convert } from './exchange.ts';
+import { type ConversionFacts, readFacts } from './facts.ts';
+import { type Earned, insertConversion, type NewConversion } from './insert.ts';
 
 type Tx = Prisma.TransactionClient;
 
@@ -39,6 +45,7 @@ export interface Recorded {
 }
 
 const dayMs = 86_400_000;
+const zero: Volume = { count: 0, revenue: 0 };
 
 const existing = (db: Db | Tx, r: ConversionReport) =>
   db.conversion.findUnique({
@@ -52,25 +59,6 @@ const replay = (row: { id: string; enrollmentId: string | null }): Recorded => (
   attributed: row.enrollmentId !== null,
 });
 
-/**
- * Records a conversion exactly once per (program, kind, order or lead id), attributes it and
- * computes its commissions, all in one transaction. A concurrent duplicate loses on the unique
- * constraint and gets the winner's result, as a replay does.
- */
-export async function recordConversion(report: ConversionReport, program?: ProgramFacts): Promise<Recorded> {
-  const found = await existing(prisma, report);
-  if (found) return replay(found);
-  try {
-    const row = await prisma.$transaction((tx) => write(tx, report, program));
-    return { conversionId: row.id, replayed: false, attributed: row.enrollmentId !== null };
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    const winner = await existing(prisma, report);
-    if (!winner) throw error;
-    return replay(winner);
-  }
-}
-
 /** What recording needs of the program; callers that have just read it pass it on. */
 export interface ProgramFacts {
   organizationId: string;
@@ -78,107 +66,203 @@ export interface ProgramFacts {
   status: string;
 }
 
-async function write(tx: Tx, r: ConversionReport, known?: ProgramFacts) {
+/**
+ * Records a conversion exactly once per (program, kind, order or lead id), attributes it and
+ * computes its commissions. One statement reads what attribution needs (a replay stops there);
+ * one statement writes the conversion, its customer, commissions and ledger entries. Terms with
+ * tiers or a bonus depend on the affiliate's earlier sales: then the write runs in a transaction
+ * that first locks the enrollment, so concurrent sales of one affiliate see each other. A
+ * concurrent duplicate finds the order id taken (ON CONFLICT) and answers with the first result.
+ */
+export async function recordConversion(report: ConversionReport, known?: ProgramFacts): Promise<Recorded> {
+  const facts = await readFacts(prisma, report);
+  if (facts.existing) return replay(facts.existing);
   const program =
     known ??
-    (await tx.program.findUniqueOrThrow({
-      where: { id: r.programId },
+    (await prisma.program.findUniqueOrThrow({
+      where: { id: report.programId },
       select: { organizationId: true, currency: true, status: true },
     }));
-  const terms = termsMemo(tx, r);
   // A paused program still owes commissions on conversions from earlier clicks.
   if (program.status !== 'ACTIVE' && program.status !== 'PAUSED')
     throw conflict(`The program is ${program.status.toLowerCase()}: it does not record conversions`);
+  const money = report.kind === 'SALE' ? await inProgramCurrency(prisma, program, report) : null;
+  const plan = await planOf(report, facts, money);
+  const earns = plan.earns;
+  const inserted =
+    earns && (earns.terms.tiers || earns.terms.bonus)
+      ? await prisma.$transaction(async (tx) => {
+          // One sale at a time per affiliate: volumes, tiers and bonuses see each other.
+          // NO KEY UPDATE leaves the KEY SHARE locks of other inserts' foreign keys alone.
+          await tx.$queryRaw`SELECT 1 FROM "Enrollment" WHERE id = ${earns.enrollmentId}::uuid FOR NO KEY UPDATE`;
+          const before = {
+            tier: await volume(tx, earns.enrollmentId, earns.terms.tiers?.period, report.occurredAt),
+            bonus: await volume(tx, earns.enrollmentId, earns.terms.bonus?.period, report.occurredAt),
+          };
+          return insertConversion(
+            tx,
+            plan.conversion,
+            plan.customer,
+            earned(earns, program.currency, before),
+          );
+        })
+      : await insertConversion(
+          prisma,
+          plan.conversion,
+          plan.customer,
+          earns ? earned(earns, program.currency, { tier: zero, bonus: zero }) : null,
+        );
+  if (inserted)
+    return {
+      conversionId: plan.conversion.id,
+      replayed: false,
+      attributed: plan.conversion.enrollmentId !== null,
+    };
+  // Recorded meanwhile by a concurrent duplicate: its result is the answer.
+  const winner = await existing(prisma, report);
+  if (!winner) throw new Error('conversion neither written nor found');
+  return replay(winner);
+}
 
-  const money = r.kind === 'SALE' ? await inProgramCurrency(tx, program, r) : null;
-  const customer = r.customerId
-    ? await tx.customer.findUnique({
-        where: { programId_externalId: { programId: r.programId, externalId: r.customerId } },
-        select: { id: true, enrollmentId: true },
-      })
-    : null;
-  const firstSale = customer?.enrollmentId
-    ? await tx.conversion.findFirst({
-        where: {
-          customerId: customer.id,
-          kind: 'SALE',
-          enrollmentId: customer.enrollmentId,
-          status: { not: 'REJECTED' },
-        },
-        orderBy: { occurredAt: 'asc' },
-        select: { occurredAt: true },
-      })
-    : null;
-  const coupon = r.couponCode
-    ? await tx.couponCode.findFirst({
-        where: { programId: r.programId, code: r.couponCode.toUpperCase(), disabledAt: null },
-        select: { id: true, enrollmentId: true },
-      })
-    : null;
-  const programTerms = await tx.commissionTerms.findFirst({
-    where: { programId: r.programId, enrollmentId: null, effectiveAt: { lte: r.occurredAt } },
-    orderBy: [{ effectiveAt: 'desc' }, { version: 'desc' }],
-    select: { attributionModel: true },
-  });
+interface Earning {
+  enrollmentId: string;
+  affiliateId: string;
+  termsId: string;
+  terms: Terms;
+  facts: Sold;
+  at: Date;
+}
+
+/** Attribution, and what the conversion earns whoever it goes to; pure but for cached terms. */
+async function planOf(
+  r: ConversionReport,
+  facts: ConversionFacts,
+  money: { amount: number; rate: string | null } | null,
+) {
+  const termsOf = (enrollmentId: string | null) =>
+    versionInForce(
+      facts.terms.filter((t) => t.enrollmentId === null || t.enrollmentId === enrollmentId),
+      r.occurredAt,
+    );
+  const programTerms = termsOf(null);
+  const model = programTerms ? (await termsById(programTerms.id)).terms.attributionModel : 'LAST_CLICK';
+  const clicks: ClickCandidate[] = [];
+  for (const click of facts.clicks) {
+    const version = termsOf(click.enrollmentId);
+    if (version) clicks.push({ ...click, windowDays: (await termsById(version.id)).terms.cookieWindowDays });
+  }
+  const customer = facts.customer;
+  const customerEnrollmentId = customer?.enrollmentId && customer.approved ? customer.enrollmentId : null;
+  const firstSale = customer?.enrollmentId ? facts.firstSaleAt : null;
   const attribution = attribute({
     at: r.occurredAt,
-    model: programTerms?.attributionModel ?? 'LAST_CLICK',
-    clicks: await clickCandidates(tx, r, terms),
-    coupon: coupon?.enrollmentId && (await isApproved(tx, coupon.enrollmentId)) ? coupon : null,
-    customerEnrollmentId:
-      customer?.enrollmentId && (await isApproved(tx, customer.enrollmentId)) ? customer.enrollmentId : null,
+    model,
+    clicks,
+    coupon: facts.coupon?.enrollmentId && facts.coupon.approved ? facts.coupon : null,
+    customerEnrollmentId,
     repeatCustomer: r.kind === 'SALE' && firstSale !== null,
   });
-
+  const renewalOf = attribution.method === 'CUSTOMER' && firstSale ? firstSale : null;
   const emailHash = r.email ? sha256(r.email.trim().toLowerCase()) : null;
-  const customerId = r.customerId
-    ? await customerFor(tx, r, emailHash, customer, attribution.enrollmentId)
-    : null;
-  const conversion = await tx.conversion.create({
-    data: {
-      programId: r.programId,
-      kind: r.kind,
-      externalId: r.externalId,
-      source: r.source,
-      occurredAt: r.occurredAt,
+  const conversion: NewConversion = {
+    id: uuidv7(),
+    programId: r.programId,
+    kind: r.kind,
+    externalId: r.externalId,
+    source: r.source,
+    occurredAt: r.occurredAt,
+    enrollmentId: attribution.enrollmentId,
+    clickId: attribution.clickId,
+    couponCodeId: attribution.couponCodeId,
+    attribution: attribution.method,
+    amount: r.amount,
+    currency: r.currency,
+    programAmount: money?.amount ?? null,
+    exchangeRate: money?.rate ?? null,
+    isRenewal: renewalOf !== null,
+    lineItems: r.lineItems,
+    emailHash,
+    // A lead's contact details are kept only with the person's consent.
+    contact: r.consent && r.contact ? r.contact : null,
+    consent: r.consent,
+  };
+  const customerRow = r.customerId ? { id: uuidv7(), externalId: r.customerId, emailHash } : null;
+  let earns: Earning | null = null;
+  const version = attribution.enrollmentId ? termsOf(attribution.enrollmentId) : undefined;
+  if (attribution.enrollmentId && version) {
+    const { terms } = await termsById(version.id);
+    earns = {
       enrollmentId: attribution.enrollmentId,
-      clickId: attribution.clickId,
-      couponCodeId: attribution.couponCodeId,
-      customerId,
-      attribution: attribution.method,
-      amount: r.amount,
-      currency: r.currency,
-      programAmount: money?.amount ?? null,
-      exchangeRate: money?.rate ?? null,
-      isRenewal: attribution.method === 'CUSTOMER' && firstSale !== null,
-      lineItems: r.lineItems ?? Prisma.DbNull,
-      emailHash,
-      // A lead's contact details are kept only with the person's consent.
-      contact: r.consent && r.contact ? r.contact : Prisma.DbNull,
-      consent: r.consent,
-    },
-    select: { id: true, enrollmentId: true },
-  });
-  if (attribution.enrollmentId) {
-    await earn(tx, terms, {
-      conversionId: conversion.id,
-      programId: r.programId,
-      enrollmentId: attribution.enrollmentId,
-      currency: program.currency,
+      affiliateId: facts.affiliates[attribution.enrollmentId]!,
+      termsId: version.id,
+      terms,
       at: r.occurredAt,
-      sale: money
-        ? {
-            amount: money.amount,
-            renewalOf: attribution.method === 'CUSTOMER' && firstSale ? firstSale.occurredAt : null,
-          }
-        : null,
-    });
+      facts: !money
+        ? { kind: 'LEAD' }
+        : renewalOf
+          ? {
+              kind: 'SALE',
+              amount: money.amount,
+              isRenewal: true,
+              monthsSinceFirstSale: monthsBetween(renewalOf, r.occurredAt),
+            }
+          : { kind: 'SALE', amount: money.amount, isRenewal: false },
+    };
   }
-  return conversion;
+  return { conversion, customer: customerRow, earns };
+}
+
+/** The commission lines under the terms, with the ids their rows and ledger entries get. */
+function earned(e: Earning, currency: string, before: { tier: Volume; bonus: Volume }): Earned {
+  const lines = commissionsFor(e.terms, e.facts, before, { enrollmentId: e.enrollmentId, at: e.at });
+  // Ids in the order of the lines (the sale's commission before its bonus): ids made in one
+  // millisecond are random among themselves, so they are sorted.
+  const ids = lines.map(() => uuidv7()).sort();
+  return {
+    enrollmentId: e.enrollmentId,
+    affiliateId: e.affiliateId,
+    termsId: e.termsId,
+    currency,
+    holdUntil: new Date(Date.now() + e.terms.holdingDays * dayMs),
+    lines: lines.map((line, i) => ({
+      id: ids[i]!,
+      kind: line.kind,
+      amount: line.amount,
+      reason: line.detail,
+      dedupeKey: line.dedupeKey ?? null,
+      ledgerId: uuidv7(),
+      groupId: uuidv7(),
+    })),
+  };
+}
+
+/**
+ * The affiliate's sales in the period before this one, net of refunds: a sale refunded in full
+ * does not count, a partly refunded one counts for what was kept (program currency, rounded down).
+ */
+async function volume(
+  tx: Tx,
+  enrollmentId: string,
+  period: 'MONTH' | 'QUARTER' | 'YEAR' | undefined,
+  at: Date,
+): Promise<Volume> {
+  if (!period) return zero;
+  const { start, end } = periodOf(period, at);
+  const [sum] = await tx.$queryRaw<{ count: number; revenue: bigint }[]>`
+    SELECT count(*) FILTER (WHERE s.amount = 0 OR s.refunded < s.amount)::int AS count,
+           coalesce(sum(s."programAmount"::bigint * (s.amount - s.refunded) / NULLIF(s.amount, 0)), 0)::bigint AS revenue
+    FROM (
+      SELECT v."programAmount", v.amount,
+             coalesce((SELECT sum(a.amount) FROM "ConversionAdjustment" a WHERE a."conversionId" = v.id), 0) AS refunded
+      FROM "Conversion" v
+      WHERE v."enrollmentId" = ${enrollmentId}::uuid AND v.kind = 'SALE' AND v.status = 'ACCEPTED'
+        AND v."occurredAt" >= ${start} AND v."occurredAt" < ${end}
+    ) s`;
+  return { count: sum?.count ?? 0, revenue: Number(sum?.revenue ?? 0) };
 }
 
 async function inProgramCurrency(
-  tx: Tx,
+  tx: Db | Tx,
   program: { organizationId: string; currency: string },
   r: ConversionReport,
 ): Promise<{ amount: number; rate: string | null }> {
@@ -206,177 +290,6 @@ async function inProgramCurrency(
       field: 'amount',
     });
   return { amount: converted, rate: rate.rate.toString() };
-}
-
-async function isApproved(tx: Tx, enrollmentId: string) {
-  const e = await tx.enrollment.findUnique({ where: { id: enrollmentId }, select: { status: true } });
-  return e?.status === 'APPROVED';
-}
-
-type TermsMemo = ReturnType<typeof termsMemo>;
-
-/** The terms in force at the conversion for each enrollment, read once per conversion. */
-function termsMemo(tx: Tx, r: ConversionReport) {
-  const read = new Map<string, ReturnType<typeof readTerms>>();
-  const readTerms = async (enrollmentId: string) => {
-    const id = await termsIdInForce(tx, { id: enrollmentId, programId: r.programId }, r.occurredAt);
-    if (!id) return null;
-    return { row: await tx.commissionTerms.findUniqueOrThrow({ where: { id }, include: { tiers: true } }) };
-  };
-  return (enrollmentId: string) => {
-    let terms = read.get(enrollmentId);
-    if (!terms) {
-      terms = readTerms(enrollmentId);
-      read.set(enrollmentId, terms);
-    }
-    return terms;
-  };
-}
-
-/** The reported clicks of this program, of approved affiliates, each with its cookie window. */
-async function clickCandidates(tx: Tx, r: ConversionReport, terms: TermsMemo): Promise<ClickCandidate[]> {
-  if (!r.clickIds.length) return [];
-  const clicks = await tx.click.findMany({
-    where: { id: { in: r.clickIds }, programId: r.programId },
-    select: { id: true, enrollmentId: true, createdAt: true },
-  });
-  const windows = new Map<string, number | null>();
-  for (const enrollmentId of new Set(clicks.map((c) => c.enrollmentId))) {
-    if (!(await isApproved(tx, enrollmentId))) continue;
-    windows.set(enrollmentId, (await terms(enrollmentId))?.row.cookieWindowDays ?? null);
-  }
-  return clicks.flatMap((c) => {
-    const windowDays = windows.get(c.enrollmentId);
-    return windowDays ? [{ ...c, windowDays }] : [];
-  });
-}
-
-/** The customer's row, created on first sight; it keeps the first affiliate it was attributed to. */
-async function customerFor(
-  tx: Tx,
-  r: ConversionReport,
-  emailHash: string | null,
-  found: { id: string; enrollmentId: string | null } | null,
-  enrollmentId: string | null,
-) {
-  let customer = found;
-  if (!customer) {
-    // Two first sales of one new customer may race: ON CONFLICT DO NOTHING waits for the other
-    // insert and keeps its row, and both sales go on with it.
-    await tx.customer.createMany({
-      data: { programId: r.programId, externalId: r.customerId!, enrollmentId, emailHash },
-      skipDuplicates: true,
-    });
-    customer = await tx.customer.findUniqueOrThrow({
-      where: { programId_externalId: { programId: r.programId, externalId: r.customerId! } },
-      select: { id: true, enrollmentId: true },
-    });
-  }
-  if (!customer.enrollmentId && enrollmentId)
-    await tx.customer.update({ where: { id: customer.id }, data: { enrollmentId } });
-  return customer.id;
-}
-
-interface Earning {
-  conversionId: string;
-  programId: string;
-  enrollmentId: string;
-  currency: string;
-  at: Date;
-  sale: { amount: number; renewalOf: Date | null } | null;
-}
-
-/** Commissions under the terms in force at the conversion, each with its EARNED ledger entry. */
-async function earn(tx: Tx, termsInForce: TermsMemo, e: Earning) {
-  // One conversion at a time per affiliate and program: volumes, tiers and bonuses see each other.
-  // NO KEY UPDATE, not UPDATE: this transaction's inserts already hold the KEY SHARE locks of their
-  // foreign keys on this row, and two of them upgrading to FOR UPDATE would deadlock.
-  const [enrollment] = await tx.$queryRaw<{ affiliateId: string }[]>`
-    SELECT "affiliateId" FROM "Enrollment" WHERE id = ${e.enrollmentId}::uuid FOR NO KEY UPDATE`;
-  const inForce = await termsInForce(e.enrollmentId);
-  if (!inForce || !enrollment) return;
-  const termsId = inForce.row.id;
-  const terms = termsFromRow(inForce.row);
-  // The affiliate's sales in the period, net of refunds: a sale refunded in full does not count,
-  // a partly refunded one counts for what was kept (in the program currency, rounded down).
-  const volume = async (period: 'MONTH' | 'QUARTER' | 'YEAR' | undefined) => {
-    if (!period) return { count: 0, revenue: 0 };
-    const { start, end } = periodOf(period, e.at);
-    const [sum] = await tx.$queryRaw<{ count: number; revenue: bigint }[]>`
-      SELECT count(*) FILTER (WHERE s.amount = 0 OR s.refunded < s.amount)::int AS count,
-             coalesce(sum(s."programAmount"::bigint * (s.amount - s.refunded) / NULLIF(s.amount, 0)), 0)::bigint AS revenue
-      FROM (
-        SELECT v."programAmount", v.amount,
-               coalesce((SELECT sum(a.amount) FROM "ConversionAdjustment" a WHERE a."conversionId" = v.id), 0) AS refunded
-        FROM "Conversion" v
-        WHERE v."enrollmentId" = ${e.enrollmentId}::uuid AND v.kind = 'SALE' AND v.status = 'ACCEPTED'
-          AND v."occurredAt" >= ${start} AND v."occurredAt" < ${end} AND v.id <> ${e.conversionId}::uuid
-      ) s`;
-    return { count: sum?.count ?? 0, revenue: Number(sum?.revenue ?? 0) };
-  };
-  const facts = !e.sale
-    ? ({ kind: 'LEAD' } as const)
-    : e.sale.renewalOf
-      ? ({
-          kind: 'SALE',
-          amount: e.sale.amount,
-          isRenewal: true,
-          monthsSinceFirstSale: monthsBetween(e.sale.renewalOf, e.at),
-        } as const)
-      : ({ kind: 'SALE', amount: e.sale.amount, isRenewal: false } as const);
-  const lines = commissionsFor(
-    terms,
-    facts,
-    { tier: await volume(terms.tiers?.period), bonus: await volume(terms.bonus?.period) },
-    { enrollmentId: e.enrollmentId, at: e.at },
-  );
-  const holdUntil = new Date(Date.now() + terms.holdingDays * dayMs);
-  for (const line of lines) await addCommission(tx, e, enrollment.affiliateId, termsId, holdUntil, line);
-}
-
-async function addCommission(
-  tx: Tx,
-  e: Earning,
-  affiliateId: string,
-  termsId: string,
-  holdUntil: Date,
-  line: CommissionLine,
-) {
-  // A bonus is earned once per period: its key is unique, and the enrollment lock orders the check.
-  if (line.dedupeKey && (await tx.commission.findUnique({ where: { dedupeKey: line.dedupeKey } }))) return;
-  const commission = await tx.commission.create({
-    data: {
-      programId: e.programId,
-      enrollmentId: e.enrollmentId,
-      conversionId: e.conversionId,
-      termsId,
-      kind: line.kind,
-      amount: line.amount,
-      currency: e.currency,
-      holdUntil,
-      reason: line.detail,
-      dedupeKey: line.dedupeKey ?? null,
-    },
-    select: { id: true },
-  });
-  await book(tx, [
-    {
-      commission: {
-        id: commission.id,
-        programId: e.programId,
-        enrollmentId: e.enrollmentId,
-        affiliateId,
-        currency: e.currency,
-      },
-      movement: {
-        type: 'EARNED',
-        from: null,
-        to: 'PENDING',
-        amount: line.amount,
-        key: `earned:${commission.id}`,
-      },
-    },
-  ]);
 }
 
 /** Whole calendar months from `from` to `to` (UTC): 0 within the first month. */
