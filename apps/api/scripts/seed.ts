@@ -17,7 +17,7 @@ const embedded = config.DATABASE_URL ? undefined : await startEmbedded({ dataDir
 const url = config.DATABASE_URL ?? embedded!.url;
 if (embedded) await migrate(url);
 else await checkDatabase(url);
-connectDb(url, 2);
+connectDb(url, 2, { embedded: embedded !== undefined });
 
 // A small deterministic generator, so every seeded database holds the same demo.
 let state = 20261120;

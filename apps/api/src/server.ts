@@ -32,7 +32,9 @@ try {
   }
   throw error;
 }
-connectDb(database.url, database.kind === 'embedded' ? 4 : config.DATABASE_POOL_SIZE);
+connectDb(database.url, database.kind === 'embedded' ? 4 : config.DATABASE_POOL_SIZE, {
+  embedded: database.kind === 'embedded',
+});
 if (database.appliedMigrations.length)
   logger.info({ migrations: database.appliedMigrations }, 'applied migrations');
 

@@ -1,8 +1,4 @@
-import type { Db } from '../db.ts';
-import { Prisma } from '../generated/prisma/client.ts';
-
-type Tx = Prisma.TransactionClient;
-
+import { statementName } from '../db.ts';
 export interface NewConversion {
   id: string;
   programId: string;
@@ -50,8 +46,50 @@ export interface Earned {
   lines: NewCommission[];
 }
 
-const noLines = Prisma.sql`SELECT NULL::uuid AS id, NULL::"CommissionKind" AS kind, NULL::int AS amount,
-  NULL::text AS reason, NULL::text AS "dedupeKey", NULL::uuid AS "ledgerId", NULL::uuid AS "groupId" WHERE false`;
+// $1-$19 the conversion, $20-$22 the customer, $23-$27 the commissions' shared fields, $28-$34
+// one array per commission field (unnest keeps the text fixed, so it is prepared once).
+const text = `
+  WITH customer AS (
+    INSERT INTO "Customer" (id, "programId", "externalId", "emailHash", "enrollmentId")
+    SELECT $20::uuid, $2::uuid, $21::text, $22::text, $7::uuid
+    WHERE $20::uuid IS NOT NULL
+    -- A customer keeps the first affiliate it was attributed to.
+    ON CONFLICT ("programId", "externalId")
+      DO UPDATE SET "enrollmentId" = coalesce("Customer"."enrollmentId", excluded."enrollmentId")
+    RETURNING id
+  ), conversion AS (
+    INSERT INTO "Conversion" (id, "programId", kind, "externalId", source, "occurredAt", "enrollmentId",
+      "clickId", "couponCodeId", "customerId", attribution, amount, currency, "programAmount",
+      "exchangeRate", "isRenewal", "lineItems", "emailHash", contact, consent)
+    VALUES ($1::uuid, $2::uuid, $3::"ConversionKind", $4::text, $5::"ConversionSource", $6::timestamptz,
+      $7::uuid, $8::uuid, $9::uuid, (SELECT id FROM customer), $10::"AttributionMethod", $11::int, $12::text,
+      $13::int, $14::numeric, $15::boolean, $16::jsonb, $17::text, $18::jsonb, $19::boolean)
+    ON CONFLICT ("programId", kind, "externalId") DO NOTHING
+    RETURNING id
+  ), line AS (
+    SELECT * FROM unnest($28::uuid[], $29::"CommissionKind"[], $30::int[], $31::text[], $32::text[],
+      $33::uuid[], $34::uuid[]) AS l(id, kind, amount, reason, "dedupeKey", "ledgerId", "groupId")
+  ), commission AS (
+    INSERT INTO "Commission" (id, "programId", "enrollmentId", "conversionId", "termsId", kind, amount,
+      currency, "holdUntil", reason, "dedupeKey", "updatedAt")
+    SELECT l.id, $2::uuid, $23::uuid, conversion.id, $25::uuid, l.kind, l.amount, $26::text,
+      $27::timestamptz, l.reason, l."dedupeKey", now()
+    FROM line l, conversion
+    ON CONFLICT ("dedupeKey") DO NOTHING
+    RETURNING id
+  ), ledger AS (
+    INSERT INTO "LedgerEntry" (id, "groupId", type, account, amount, currency, "programId", "enrollmentId",
+      "affiliateId", "commissionId", "idempotencyKey")
+    SELECT l."ledgerId", l."groupId", 'EARNED'::"LedgerEntryType", 'PENDING'::"LedgerAccount", l.amount, $26::text, $2::uuid, $23::uuid,
+      $24::uuid, l.id, 'earned:' || l.id || ':in'
+    FROM line l JOIN commission ON commission.id = l.id
+  )
+  SELECT id FROM conversion`;
+
+/** Runs queries: the pool, or one client inside a transaction. */
+export interface Queryable {
+  query: (config: { name?: string; text: string; values: unknown[] }) => Promise<{ rows: unknown[] }>;
+}
 
 /**
  * Writes a conversion with its customer, its commissions and their EARNED ledger entries in one
@@ -60,61 +98,51 @@ const noLines = Prisma.sql`SELECT NULL::uuid AS id, NULL::"CommissionKind" AS ki
  * the first time is kept. A bonus whose period was already paid is skipped by its unique key.
  */
 export async function insertConversion(
-  db: Db | Tx,
+  db: Queryable,
   c: NewConversion,
   customer: NewCustomer | null,
   earned: Earned | null,
 ): Promise<boolean> {
-  const lines = earned?.lines.length
-    ? Prisma.sql`SELECT * FROM (VALUES ${Prisma.join(
-        earned.lines.map(
-          (l) =>
-            Prisma.sql`(${l.id}::uuid, ${l.kind}::"CommissionKind", ${l.amount}::int, ${l.reason}::text,
-              ${l.dedupeKey}::text, ${l.ledgerId}::uuid, ${l.groupId}::uuid)`,
-        ),
-      )}) AS l(id, kind, amount, reason, "dedupeKey", "ledgerId", "groupId")`
-    : noLines;
-  const rows = await db.$queryRaw<{ id: string }[]>`
-    WITH customer AS (
-      INSERT INTO "Customer" (id, "programId", "externalId", "emailHash", "enrollmentId")
-      SELECT ${customer?.id ?? null}::uuid, ${c.programId}::uuid, ${customer?.externalId ?? null},
-             ${customer?.emailHash ?? null}, ${c.enrollmentId}::uuid
-      WHERE ${customer !== null}::boolean
-      -- A customer keeps the first affiliate it was attributed to.
-      ON CONFLICT ("programId", "externalId")
-        DO UPDATE SET "enrollmentId" = coalesce("Customer"."enrollmentId", excluded."enrollmentId")
-      RETURNING id
-    ), conversion AS (
-      INSERT INTO "Conversion" (id, "programId", kind, "externalId", source, "occurredAt", "enrollmentId",
-        "clickId", "couponCodeId", "customerId", attribution, amount, currency, "programAmount",
-        "exchangeRate", "isRenewal", "lineItems", "emailHash", contact, consent)
-      VALUES (${c.id}::uuid, ${c.programId}::uuid, ${c.kind}::"ConversionKind", ${c.externalId},
-        ${c.source}::"ConversionSource", ${c.occurredAt}::timestamptz, ${c.enrollmentId}::uuid,
-        ${c.clickId}::uuid, ${c.couponCodeId}::uuid, (SELECT id FROM customer),
-        ${c.attribution}::"AttributionMethod", ${c.amount}::int, ${c.currency}, ${c.programAmount}::int,
-        ${c.exchangeRate}::numeric, ${c.isRenewal}::boolean,
-        ${c.lineItems === null ? null : JSON.stringify(c.lineItems)}::jsonb, ${c.emailHash},
-        ${c.contact === null ? null : JSON.stringify(c.contact)}::jsonb, ${c.consent}::boolean)
-      ON CONFLICT ("programId", kind, "externalId") DO NOTHING
-      RETURNING id
-    ), line AS (${lines}
-    ), commission AS (
-      INSERT INTO "Commission" (id, "programId", "enrollmentId", "conversionId", "termsId", kind, amount,
-        currency, "holdUntil", reason, "dedupeKey", "updatedAt")
-      SELECT l.id, ${c.programId}::uuid, ${earned?.enrollmentId ?? null}::uuid, conversion.id,
-        ${earned?.termsId ?? null}::uuid, l.kind, l.amount, ${earned?.currency ?? null},
-        ${earned?.holdUntil ?? null}::timestamptz, l.reason, l."dedupeKey", now()
-      FROM line l, conversion
-      ON CONFLICT ("dedupeKey") DO NOTHING
-      RETURNING id
-    ), ledger AS (
-      INSERT INTO "LedgerEntry" (id, "groupId", type, account, amount, currency, "programId", "enrollmentId",
-        "affiliateId", "commissionId", "idempotencyKey")
-      SELECT l."ledgerId", l."groupId", 'EARNED'::"LedgerEntryType", 'PENDING'::"LedgerAccount", l.amount,
-        ${earned?.currency ?? null}, ${c.programId}::uuid, ${earned?.enrollmentId ?? null}::uuid,
-        ${earned?.affiliateId ?? null}::uuid, l.id, 'earned:' || l.id || ':in'
-      FROM line l JOIN commission ON commission.id = l.id
-    )
-    SELECT id FROM conversion`;
+  const lines = earned?.lines ?? [];
+  const { rows } = await db.query({
+    name: statementName('conversion-insert'),
+    text,
+    values: [
+      c.id,
+      c.programId,
+      c.kind,
+      c.externalId,
+      c.source,
+      c.occurredAt,
+      c.enrollmentId,
+      c.clickId,
+      c.couponCodeId,
+      c.attribution,
+      c.amount,
+      c.currency,
+      c.programAmount,
+      c.exchangeRate,
+      c.isRenewal,
+      c.lineItems === null ? null : JSON.stringify(c.lineItems),
+      c.emailHash,
+      c.contact === null ? null : JSON.stringify(c.contact),
+      c.consent,
+      customer?.id ?? null,
+      customer?.externalId ?? null,
+      customer?.emailHash ?? null,
+      earned?.enrollmentId ?? null,
+      earned?.affiliateId ?? null,
+      earned?.termsId ?? null,
+      earned?.currency ?? null,
+      earned?.holdUntil ?? null,
+      lines.map((l) => l.id),
+      lines.map((l) => l.kind),
+      lines.map((l) => l.amount),
+      lines.map((l) => l.reason),
+      lines.map((l) => l.dedupeKey),
+      lines.map((l) => l.ledgerId),
+      lines.map((l) => l.groupId),
+    ],
+  });
   return rows.length === 1;
 }

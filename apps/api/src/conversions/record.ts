@@ -5,7 +5,7 @@ import {
   type ConversionFacts as Sold,
   type Volume,
 } from '../commissions/engine.ts';
-import { type Db, prisma } from '../db.ts';
+import { type Db, prisma, statementName, statements, statementsTransaction } from '../db.ts';
 import { conflict } from '../errors.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { uuidv7 } from '../ids.ts';
@@ -15,7 +15,7 @@ import { termsById } from '../programs/terms-cache.ts';
 import { attribute, type ClickCandidate } from './attribution.ts';
 import { convert } from './exchange.ts';
 import { type ConversionFacts, readFacts } from './facts.ts';
-import { type Earned, insertConversion, type NewConversion } from './insert.ts';
+import { type Earned, insertConversion, type NewConversion, type Queryable } from './insert.ts';
 
 type Tx = Prisma.TransactionClient;
 
@@ -75,7 +75,7 @@ export interface ProgramFacts {
  * concurrent duplicate finds the order id taken (ON CONFLICT) and answers with the first result.
  */
 export async function recordConversion(report: ConversionReport, known?: ProgramFacts): Promise<Recorded> {
-  const facts = await readFacts(prisma, report);
+  const facts = await readFacts(report);
   if (facts.existing) return replay(facts.existing);
   const program =
     known ??
@@ -91,23 +91,27 @@ export async function recordConversion(report: ConversionReport, known?: Program
   const earns = plan.earns;
   const inserted =
     earns && (earns.terms.tiers || earns.terms.bonus)
-      ? await prisma.$transaction(async (tx) => {
+      ? await statementsTransaction(async (client) => {
           // One sale at a time per affiliate: volumes, tiers and bonuses see each other.
           // NO KEY UPDATE leaves the KEY SHARE locks of other inserts' foreign keys alone.
-          await tx.$queryRaw`SELECT 1 FROM "Enrollment" WHERE id = ${earns.enrollmentId}::uuid FOR NO KEY UPDATE`;
+          await client.query({
+            name: statementName('enrollment-lock'),
+            text: lockEnrollment,
+            values: [earns.enrollmentId],
+          });
           const before = {
-            tier: await volume(tx, earns.enrollmentId, earns.terms.tiers?.period, report.occurredAt),
-            bonus: await volume(tx, earns.enrollmentId, earns.terms.bonus?.period, report.occurredAt),
+            tier: await volume(client, earns.enrollmentId, earns.terms.tiers?.period, report.occurredAt),
+            bonus: await volume(client, earns.enrollmentId, earns.terms.bonus?.period, report.occurredAt),
           };
           return insertConversion(
-            tx,
+            client,
             plan.conversion,
             plan.customer,
             earned(earns, program.currency, before),
           );
         })
       : await insertConversion(
-          prisma,
+          statements,
           plan.conversion,
           plan.customer,
           earns ? earned(earns, program.currency, { tier: zero, bonus: zero }) : null,
@@ -236,28 +240,37 @@ function earned(e: Earning, currency: string, before: { tier: Volume; bonus: Vol
   };
 }
 
+const lockEnrollment = 'SELECT 1 FROM "Enrollment" WHERE id = $1::uuid FOR NO KEY UPDATE';
+
+const salesVolume = `
+  SELECT count(*) FILTER (WHERE s.amount = 0 OR s.refunded < s.amount)::int AS count,
+         coalesce(sum(s."programAmount"::bigint * (s.amount - s.refunded) / NULLIF(s.amount, 0)), 0)::bigint AS revenue
+  FROM (
+    SELECT v."programAmount", v.amount,
+           coalesce((SELECT sum(a.amount) FROM "ConversionAdjustment" a WHERE a."conversionId" = v.id), 0) AS refunded
+    FROM "Conversion" v
+    WHERE v."enrollmentId" = $1::uuid AND v.kind = 'SALE' AND v.status = 'ACCEPTED'
+      AND v."occurredAt" >= $2::timestamptz AND v."occurredAt" < $3::timestamptz
+  ) s`;
+
 /**
  * The affiliate's sales in the period before this one, net of refunds: a sale refunded in full
  * does not count, a partly refunded one counts for what was kept (program currency, rounded down).
  */
 async function volume(
-  tx: Tx,
+  client: Queryable,
   enrollmentId: string,
   period: 'MONTH' | 'QUARTER' | 'YEAR' | undefined,
   at: Date,
 ): Promise<Volume> {
   if (!period) return zero;
   const { start, end } = periodOf(period, at);
-  const [sum] = await tx.$queryRaw<{ count: number; revenue: bigint }[]>`
-    SELECT count(*) FILTER (WHERE s.amount = 0 OR s.refunded < s.amount)::int AS count,
-           coalesce(sum(s."programAmount"::bigint * (s.amount - s.refunded) / NULLIF(s.amount, 0)), 0)::bigint AS revenue
-    FROM (
-      SELECT v."programAmount", v.amount,
-             coalesce((SELECT sum(a.amount) FROM "ConversionAdjustment" a WHERE a."conversionId" = v.id), 0) AS refunded
-      FROM "Conversion" v
-      WHERE v."enrollmentId" = ${enrollmentId}::uuid AND v.kind = 'SALE' AND v.status = 'ACCEPTED'
-        AND v."occurredAt" >= ${start} AND v."occurredAt" < ${end}
-    ) s`;
+  const { rows } = await client.query({
+    name: statementName('sales-volume'),
+    text: salesVolume,
+    values: [enrollmentId, start, end],
+  });
+  const sum = rows[0] as { count: number; revenue: string } | undefined;
   return { count: sum?.count ?? 0, revenue: Number(sum?.revenue ?? 0) };
 }
 

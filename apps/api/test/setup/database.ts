@@ -31,7 +31,7 @@ if (database.kind === 'postgresql') {
   cleanup = () => embedded.stop();
 }
 
-connectDb(url, 4);
+connectDb(url, 4, { embedded: database.kind !== 'postgresql' });
 process.env.TEST_DB_URL = url;
 
 afterAll(async () => {
