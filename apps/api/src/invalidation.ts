@@ -2,8 +2,12 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { logger } from './logger.ts';
 
-/** What changed: a link (by code), or everything under a program or an enrollment. */
-export type Invalidation = { link: string } | { program: string } | { enrollment: string };
+/** What changed: a link (by code), everything under a program or an enrollment, or an API key (by id). */
+export type Invalidation =
+  | { link: string }
+  | { program: string }
+  | { enrollment: string }
+  | { apiKey: string };
 
 const local = new EventEmitter();
 const channel = 'link-cache-invalidation';

@@ -4,6 +4,7 @@ import { builder } from '../builder.ts';
 import { prisma } from '../db.ts';
 import { notFound } from '../errors.ts';
 import { ApiKeyKind } from '../generated/prisma/client.ts';
+import { invalidate } from '../invalidation.ts';
 import { id, input, name } from '../validation.ts';
 
 const ApiKeyKindEnum = builder.enumType(ApiKeyKind, {
@@ -94,6 +95,7 @@ builder.mutationFields((t) => ({
         where: { id: String(id), revokedAt: null },
         data: { revokedAt: new Date() },
       });
+      invalidate({ apiKey: String(id) });
       return prisma.apiKey.findUniqueOrThrow({ ...query, where: { id: String(id) } });
     },
   }),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { prisma } from '../db.ts';
 import { unauthenticated } from '../errors.ts';
 import type { ApiKeyKind } from '../generated/prisma/client.ts';
+import { onInvalidate } from '../invalidation.ts';
 import { sha256 } from './tokens.ts';
 
 const prefixes = { PUBLISHABLE: 'pk_', SECRET: 'sk_' } as const satisfies Record<ApiKeyKind, string>;
@@ -19,14 +20,45 @@ export function generateApiKey(kind: ApiKeyKind) {
 // lastUsedAt is written at most once a minute per key, to keep reads from becoming writes.
 const lastUsedResolutionMs = 60_000;
 
-export async function authenticateApiKey(key: string) {
+type Found = {
+  id: string;
+  organizationId: string;
+  kind: ApiKeyKind;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+};
+
+// Keys are checked on every tracking call, so a key read from the database is kept for a while.
+// Revoking one drops it here at once, and in other instances through the invalidation channel
+// (Redis); without Redis, other instances notice within `cacheTtlMs`.
+const cacheTtlMs = 30_000;
+const cache = new Map<string, { key: Found; until: number }>();
+onInvalidate((what) => {
+  if (!('apiKey' in what)) return;
+  for (const [hash, entry] of cache) if (entry.key.id === what.apiKey) cache.delete(hash);
+});
+
+async function lookup(keyHash: string): Promise<Found | null> {
+  const now = Date.now();
+  const hit = cache.get(keyHash);
+  if (hit && hit.until > now) return hit.key;
   const found = await prisma.apiKey.findUnique({
-    where: { keyHash: sha256(key) },
+    where: { keyHash },
     select: { id: true, organizationId: true, kind: true, revokedAt: true, lastUsedAt: true },
   });
+  if (found) {
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(keyHash, { key: found, until: now + cacheTtlMs });
+  } else cache.delete(keyHash);
+  return found;
+}
+
+export async function authenticateApiKey(key: string) {
+  const found = await lookup(sha256(key));
   if (!found || found.revokedAt) throw unauthenticated('Invalid or revoked API key');
   const now = new Date();
   if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > lastUsedResolutionMs) {
+    found.lastUsedAt = now;
     await prisma.apiKey.updateMany({
       where: {
         id: found.id,

@@ -5,8 +5,8 @@ import { prisma } from '../db.ts';
 import { notFound } from '../errors.ts';
 import { isUniqueViolation } from '../prisma-errors.ts';
 import { assertCouponFree, couponCodeFormat } from '../programs/coupons.ts';
+import { programFacts } from '../programs/facts-cache.ts';
 import { currency } from '../programs/money.ts';
-import { programForAdmin } from '../programs/mutations.ts';
 import { id, input } from '../validation.ts';
 import { adjustConversion } from './adjust.ts';
 import {
@@ -131,6 +131,13 @@ const RefundSalePayload = builder
     }),
   });
 
+/** The program, if the viewer may report its conversions (an admin or the merchant's secret key). */
+async function trackingProgram(viewer: Parameters<typeof requireRole>[0], programId: string) {
+  const program = await programFacts(programId);
+  requireRole(viewer, program?.organizationId, 'ADMIN', 'Program');
+  return program!;
+}
+
 export const saleReport = (v: SaleInput, source: ConversionReport['source']): ConversionReport => ({
   programId: v.programId,
   kind: 'SALE',
@@ -181,8 +188,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: TrackSaleInput }) },
     resolve: async (_root, { input }, { viewer }) => {
       const value = input as unknown as SaleInput;
-      const program = await programForAdmin(viewer, value.programId);
-      return recordConversion(saleReport(value, 'API'), program);
+      return recordConversion(saleReport(value, 'API'), await trackingProgram(viewer, value.programId));
     },
   }),
   refundSale: t.field({
@@ -193,7 +199,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RefundSaleInput }) },
     resolve: async (_root, { input }, { viewer }) => {
       const value = input as unknown as RefundInput;
-      await programForAdmin(viewer, value.programId);
+      await trackingProgram(viewer, value.programId);
       const sale = await prisma.conversion.findUnique({
         where: {
           programId_kind_externalId: { programId: value.programId, kind: 'SALE', externalId: value.orderId },
@@ -219,8 +225,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: TrackLeadInput }) },
     resolve: async (_root, { input }, { viewer }) => {
       const value = input as unknown as LeadInput;
-      const program = await programForAdmin(viewer, value.programId);
-      return recordConversion(leadReport(value, 'API'), program);
+      return recordConversion(leadReport(value, 'API'), await trackingProgram(viewer, value.programId));
     },
   }),
 }));

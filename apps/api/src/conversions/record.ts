@@ -6,9 +6,10 @@ import {
   type Volume,
 } from '../commissions/engine.ts';
 import { type Db, prisma, statementName, statements, statementsTransaction } from '../db.ts';
-import { conflict } from '../errors.ts';
+import { conflict, notFound } from '../errors.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { uuidv7 } from '../ids.ts';
+import { type ProgramFacts, programFacts } from '../programs/facts-cache.ts';
 import { MAX_AMOUNT } from '../programs/money.ts';
 import { type Terms, versionInForce } from '../programs/terms.ts';
 import { termsById } from '../programs/terms-cache.ts';
@@ -59,13 +60,6 @@ const replay = (row: { id: string; enrollmentId: string | null }): Recorded => (
   attributed: row.enrollmentId !== null,
 });
 
-/** What recording needs of the program; callers that have just read it pass it on. */
-export interface ProgramFacts {
-  organizationId: string;
-  currency: string;
-  status: string;
-}
-
 /**
  * Records a conversion exactly once per (program, kind, order or lead id), attributes it and
  * computes its commissions. One statement reads what attribution needs (a replay stops there);
@@ -77,12 +71,8 @@ export interface ProgramFacts {
 export async function recordConversion(report: ConversionReport, known?: ProgramFacts): Promise<Recorded> {
   const facts = await readFacts(report);
   if (facts.existing) return replay(facts.existing);
-  const program =
-    known ??
-    (await prisma.program.findUniqueOrThrow({
-      where: { id: report.programId },
-      select: { organizationId: true, currency: true, status: true },
-    }));
+  const program = known ?? (await programFacts(report.programId));
+  if (!program) throw notFound('Program');
   // A paused program still owes commissions on conversions from earlier clicks.
   if (program.status !== 'ACTIVE' && program.status !== 'PAUSED')
     throw conflict(`The program is ${program.status.toLowerCase()}: it does not record conversions`);

@@ -129,6 +129,7 @@ export class LinkCache {
   }
 
   private drop(what: Invalidation) {
+    if ('apiKey' in what) return;
     this.generation++;
     if ('link' in what) {
       this.entries.delete(what.link);

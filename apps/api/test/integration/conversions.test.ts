@@ -338,14 +338,32 @@ describe('server-to-server sales', () => {
     expect(await failsWith(TRACK_SALE, { input: sale(s.program.id) })).toBe('UNAUTHENTICATED');
     expect(await failsWith(TRACK_SALE, { input: sale(s.program.id) }, publishable)).toBe('FORBIDDEN');
     expect(await failsWith(TRACK_SALE, { input: sale(s.program.id) }, other.secret)).toBe('NOT_FOUND');
+    // A key in use (so remembered by the server) stops working the moment it is revoked.
     const revoked = await createApiKey(s.merchant.token, s.merchantOrg.id, 'SECRET');
+    await ok(TRACK_SALE, { input: sale(s.program.id, { amount: 0 }) }, revoked.key);
     await ok('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: revoked.id }, s.merchant.token);
     expect(await failsWith(TRACK_SALE, { input: sale(s.program.id) }, revoked.key)).toBe('UNAUTHENTICATED');
     expect(await failsWith(TRACK_SALE, { input: sale(randomUUID()) }, s.secret)).toBe('NOT_FOUND');
     expect(await failsWith(TRACK_SALE, { input: sale(s.program.id) }, s.aff.user.token)).toBe('NOT_FOUND');
     expect(
       await prisma.conversion.count({ where: { programId: { in: [s.program.id, other.program.id] } } }),
-    ).toBe(0);
+    ).toBe(1); // the one sale made with the key before it was revoked
+  });
+
+  test('a paused program still records sales; an archived one refuses them at once', async () => {
+    const s = await setup();
+    const status = (value: string) =>
+      ok(
+        'mutation($id: ID!, $status: ProgramStatus!) { setProgramStatus(programId: $id, status: $status) { status } }',
+        { id: s.program.id, status: value },
+        s.merchant.token,
+      );
+    await ok(TRACK_SALE, { input: sale(s.program.id) }, s.secret);
+    await status('PAUSED');
+    await ok(TRACK_SALE, { input: sale(s.program.id) }, s.secret);
+    await status('ARCHIVED');
+    expect(await failsWith(TRACK_SALE, { input: sale(s.program.id) }, s.secret)).toBe('CONFLICT');
+    expect(await prisma.conversion.count({ where: { programId: s.program.id } })).toBe(2);
   });
 });
 
