@@ -6,38 +6,17 @@
 // then counts stored clicks against redirects answered, also across a SIGTERM in mid-load.
 // BENCH_DATABASE_URL: a PostgreSQL server (default postgresql://postgres@127.0.0.1:5432/postgres);
 // a scratch database is created on it and dropped afterwards.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { migrate } from '../src/database/migrations.ts';
+import { apiStartArgs, postgresTicks, scratchDatabase, sql, start, ticks, tickUs } from './common.ts';
 
-const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const { serverUrl, name, url: databaseUrl } = scratchDatabase();
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const apiDir = fileURLToPath(new URL('..', import.meta.url));
 const userAgent =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15';
-
-const name = `aff_bench_${randomBytes(4).toString('hex')}`;
-const databaseUrl = (() => {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-})();
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 async function seed() {
   const orgs = await sql<{ id: string }>(
@@ -72,79 +51,13 @@ async function seed() {
   );
 }
 
-function start(
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-  ready: RegExp,
-): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const child = spawn(command, args, {
-    cwd: apiDir,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), 60_000);
-    const check = (chunk: Buffer) => {
-      output += chunk;
-      const match = ready.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(match[1]), output: () => output });
-      }
-    };
-    child.stdout!.on('data', check);
-    child.stderr!.on('data', check);
-    child.on('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
-    // Keep reading after start-up, so a chatty process never blocks on a full pipe.
-  });
-}
-
-const ticks = (pid: number | string) => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0; // the process has gone
-  }
-};
-const postgresTicks = () =>
-  readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres');
-      } catch {
-        return false;
-      }
-    })
-    .reduce((sum, pid) => sum + ticks(pid), 0);
-const tickUs = 1e6 / 100; // USER_HZ
-
 /** CPU time per answered request of the server, the load tool and PostgreSQL (Linux /proc). */
 async function measured(pid: number, run: () => Promise<autocannon.Result>) {
   const before = [ticks(pid), ticks(process.pid), postgresTicks()];
   const result = await run();
   const after = [ticks(pid), ticks(process.pid), postgresTicks()];
-  if (process.env.TASKS)
-    console.log(
-      readdirSync(`/proc/${pid}/task`)
-        .map(
-          (t) => `${readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim()}:${ticks(`${pid}/task/${t}`)}`,
-        )
-        .join(' '),
-    );
   const per = (i: number) => ((after[i]! - before[i]!) * tickUs) / Math.max(1, result.requests.total);
   return { result, cpu: { server: per(0), loadTool: per(1), postgres: per(2) } };
-}
-
-/** The API starts exactly as `pnpm start` starts it, node flags included. */
-function startArgs() {
-  const scripts = JSON.parse(readFileSync(`${apiDir}/package.json`, 'utf8')).scripts;
-  const [command, ...args] = (scripts.start as string).split(/\s+/);
-  if (command !== 'node') throw new Error(`unexpected start script: ${scripts.start}`);
-  return args;
 }
 
 const load = (port: number, duration: number) =>
@@ -191,7 +104,7 @@ try {
     NODE_ENV: 'production',
   };
   const bare = await start('node', ['bench/bare-server.mjs'], {}, /^(\d+)\s*$/m);
-  const api = await start('node', startArgs(), apiEnv, /"port":(\d+)[^\n]*API listening/);
+  const api = await start('node', apiStartArgs(), apiEnv, /"port":(\d+)[^\n]*API listening/);
   children.push(bare.child, api.child);
 
   console.log(

@@ -11,19 +11,16 @@
 // a scratch database is created on it and dropped afterwards.
 // BENCH_CONVERSIONS (5000) sales per round, BENCH_CONCURRENCY (16) requests in flight,
 // BENCH_ROUNDS (3), BENCH_AFFILIATES (100); DATABASE_POOL_SIZE (10) for the API and the baseline.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { generateApiKey } from '../src/auth/api-keys.ts';
 import { migrate } from '../src/database/migrations.ts';
 import { connectDb } from '../src/db.ts';
 import { uuidv7 } from '../src/ids.ts';
+import { apiStartArgs, postgresTicks, scratchDatabase, sql, start, ticks, tickUs } from './common.ts';
 
-const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const { serverUrl, name, url: databaseUrl } = scratchDatabase();
 const perRound = Number(process.env.BENCH_CONVERSIONS ?? 5000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -33,25 +30,7 @@ const poolSize = Number(process.env.DATABASE_POOL_SIZE ?? 10);
 const warmupCount = Math.min(500, perRound);
 const replayCount = Math.min(500, perRound);
 const target = 1000; // conversions/s
-const apiDir = fileURLToPath(new URL('..', import.meta.url));
 const dayMs = 86_400_000;
-
-const name = `aff_bench_${randomBytes(4).toString('hex')}`;
-const databaseUrl = (() => {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-})();
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 interface Seeded {
   programId: string;
@@ -322,72 +301,6 @@ const insertRows = (programId: string, count: number) =>
 
 // ── processes and CPU ──
 
-function start(
-  args: string[],
-  env: Record<string, string>,
-  ready: RegExp,
-): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const child = spawn('node', args, {
-    cwd: apiDir,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  // The API logs a line per operation: keep only the tail, or the output grows without end and
-  // the readiness check gets slower with every chunk.
-  let output = '';
-  let started = false;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), 60_000);
-    const check = (chunk: Buffer) => {
-      output = (output + chunk).slice(-20_000);
-      if (started) return;
-      const match = ready.exec(output);
-      if (match) {
-        started = true;
-        clearTimeout(timer);
-        resolve({ child, port: Number(match[1]), output: () => output });
-      }
-    };
-    // Keep reading after start-up, so a chatty process never blocks on a full pipe.
-    child.stdout!.on('data', check);
-    child.stderr!.on('data', check);
-    child.on('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
-  });
-}
-
-/**
- * The API starts exactly as `pnpm start` starts it, node flags included. BENCH_API_NODE_FLAGS adds
- * flags in front, to see where the time goes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
- */
-function startArgs() {
-  const scripts = JSON.parse(readFileSync(`${apiDir}/package.json`, 'utf8')).scripts;
-  const [command, ...args] = (scripts.start as string).split(/\s+/);
-  if (command !== 'node') throw new Error(`unexpected start script: ${scripts.start}`);
-  const extra = process.env.BENCH_API_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
-  return [...extra, ...args];
-}
-
-const ticks = (pid: number | string) => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0; // the process has gone
-  }
-};
-const postgresTicks = () =>
-  readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres');
-      } catch {
-        return false;
-      }
-    })
-    .reduce((sum, pid) => sum + ticks(pid), 0);
-const tickUs = 1e6 / 100; // USER_HZ
-
 /** CPU time per row of the API, this process and PostgreSQL (Linux /proc). */
 async function measured(apiPid: number, run: () => Promise<Run>) {
   const before = [ticks(apiPid), ticks(process.pid), postgresTicks()];
@@ -448,7 +361,8 @@ try {
   await storeClicks(seeded.programId);
 
   api = await start(
-    startArgs(),
+    'node',
+    apiStartArgs(),
     {
       DATABASE_URL: databaseUrl,
       DATABASE_POOL_SIZE: String(poolSize),

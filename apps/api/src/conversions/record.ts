@@ -7,7 +7,6 @@ import {
 } from '../commissions/engine.ts';
 import { type Db, prisma, statementName, statements, statementsTransaction } from '../db.ts';
 import { conflict, notFound } from '../errors.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
 import { uuidv7 } from '../ids.ts';
 import { type ProgramFacts, programFacts } from '../programs/facts-cache.ts';
 import { MAX_AMOUNT } from '../programs/money.ts';
@@ -17,8 +16,6 @@ import { attribute, type ClickCandidate } from './attribution.ts';
 import { convert } from './exchange.ts';
 import { type ConversionFacts, readFacts } from './facts.ts';
 import { type Earned, insertConversion, type NewConversion, type Queryable } from './insert.ts';
-
-type Tx = Prisma.TransactionClient;
 
 /** A sale or a lead as every way in (snippet, API) reports it, once validated. */
 export interface ConversionReport {
@@ -48,7 +45,7 @@ export interface Recorded {
 const dayMs = 86_400_000;
 const zero: Volume = { count: 0, revenue: 0 };
 
-const existing = (db: Db | Tx, r: ConversionReport) =>
+const existing = (db: Db, r: ConversionReport) =>
   db.conversion.findUnique({
     where: { programId_kind_externalId: { programId: r.programId, kind: r.kind, externalId: r.externalId } },
     select: { id: true, enrollmentId: true },
@@ -265,14 +262,14 @@ async function volume(
 }
 
 async function inProgramCurrency(
-  tx: Db | Tx,
+  db: Db,
   program: { organizationId: string; currency: string },
   r: ConversionReport,
 ): Promise<{ amount: number; rate: string | null }> {
   const amount = r.amount ?? 0;
   const currency = r.currency ?? program.currency;
   if (currency === program.currency) return { amount, rate: null };
-  const rate = await tx.exchangeRate.findFirst({
+  const rate = await db.exchangeRate.findFirst({
     where: {
       organizationId: program.organizationId,
       fromCurrency: currency,
