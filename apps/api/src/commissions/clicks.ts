@@ -1,6 +1,6 @@
 import { prisma } from '../db.ts';
 import { isUniqueViolation } from '../prisma-errors.ts';
-import { termsFromRow } from '../programs/terms.ts';
+import { termsById } from '../programs/terms-cache.ts';
 import { termsIdInForce } from '../programs/terms-in-force.ts';
 import { commissionsFor } from './engine.ts';
 import { book } from './ledger.ts';
@@ -68,11 +68,7 @@ async function bookDay(
   const end = new Date(day.getTime() + dayMs);
   const termsId = await termsIdInForce(prisma, enrollment, new Date(end.getTime() - 1));
   if (!termsId) return false;
-  const row = await prisma.commissionTerms.findUniqueOrThrow({
-    where: { id: termsId },
-    include: { tiers: true },
-  });
-  const terms = termsFromRow(row);
+  const { terms } = await termsById(termsId);
   const [line] = commissionsFor(
     terms,
     { kind: 'CLICK', count: clicks },
