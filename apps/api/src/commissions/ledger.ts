@@ -23,6 +23,8 @@ export interface Movement {
   createdById?: string | null;
   /** Unique across the ledger: the same movement cannot be booked twice. */
   key: string;
+  /** The payout item that paid it, for payouts. */
+  payoutItemId?: string | null;
 }
 
 /**
@@ -42,6 +44,7 @@ export function entriesFor(items: { commission: CommissionParties; movement: Mov
       commissionId: c.id,
       memo: m.memo ?? null,
       createdById: m.createdById ?? null,
+      payoutItemId: m.payoutItemId ?? null,
     };
     const rows: Prisma.LedgerEntryCreateManyInput[] = [];
     if (m.from) rows.push({ ...base, account: m.from, amount: -m.amount, idempotencyKey: `${m.key}:out` });

@@ -14,6 +14,8 @@ import '../links/mutations.ts';
 import '../links/schema.ts';
 import '../marketplace/schema.ts';
 import '../organizations/schema.ts';
+import '../payouts/mutations.ts';
+import '../payouts/schema.ts';
 import '../programs/mutations.ts';
 import '../proposals/mutations.ts';
 import '../proposals/schema.ts';
