@@ -57,6 +57,8 @@ const schema = z.object({
   // How often each instance books click commissions and approves those whose holding period has
   // ended; 0 turns it off.
   COMMISSION_JOBS_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  // How often each instance fans out new webhook events and sends due deliveries; 0 turns it off.
+  WEBHOOK_WORKER_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
   LINK_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   GRAPHIQL: flag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

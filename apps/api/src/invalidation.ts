@@ -2,12 +2,16 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { logger } from './logger.ts';
 
-/** What changed: a link (by code), everything under a program or an enrollment, or an API key (by id). */
+/**
+ * What changed: a link (by code), everything under a program or an enrollment, an API key (by id),
+ * or an organization's webhook endpoints.
+ */
 export type Invalidation =
   | { link: string }
   | { program: string }
   | { enrollment: string }
-  | { apiKey: string };
+  | { apiKey: string }
+  | { webhooks: string };
 
 const local = new EventEmitter();
 const channel = 'link-cache-invalidation';

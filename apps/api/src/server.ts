@@ -53,6 +53,8 @@ const { closeRedis } = await import('./redis.ts');
 const { startCommissionJobs } = await import('./commissions/jobs.ts');
 const tracking = await startTracking(config, database, { writerThread: true });
 const commissionJobs = startCommissionJobs(config.COMMISSION_JOBS_INTERVAL_MS, logger);
+const { startWebhookWorker } = await import('./webhooks/worker.ts');
+const webhooks = startWebhookWorker(config.WEBHOOK_WORKER_INTERVAL_MS, logger);
 const listener = requestListener(createApp(), tracking);
 let stopping = false;
 const server = createServer((req, res) => {
@@ -89,6 +91,7 @@ async function shutdown(signal: string) {
     server.closeIdleConnections();
   });
   await commissionJobs.stop();
+  await webhooks.stop();
   // Every click answered is in the buffer now: write them before the database goes.
   await tracking.stop(Math.max(1_000, config.SHUTDOWN_TIMEOUT_MS - (Date.now() - started)));
   const { accepted, recorded, dropped } = tracking.recorder;

@@ -1,6 +1,7 @@
 import { prisma } from '../db.ts';
 import { conflict, notFound } from '../errors.ts';
 import { type CommissionStatus, Prisma } from '../generated/prisma/client.ts';
+import { emit, toEach } from '../webhooks/outbox.ts';
 import { book, type CommissionParties } from './ledger.ts';
 
 type Tx = Prisma.TransactionClient;
@@ -8,13 +9,20 @@ type Tx = Prisma.TransactionClient;
 interface Locked extends CommissionParties {
   status: CommissionStatus;
   amount: number;
+  /** The merchant's and the affiliate's organizations, who hear about changes. */
+  merchantId: string;
+  affiliateOrganizationId: string;
 }
 
 /** Commissions locked for this transaction; FOR UPDATE makes concurrent changes queue up. */
 export function lockCommissions(tx: Tx, where: Prisma.Sql, limit = 1_000, skipLocked = false) {
   return tx.$queryRaw<Locked[]>`
-    SELECT c.id, c."programId", c."enrollmentId", c.currency, c.status, c.amount, e."affiliateId"
-    FROM "Commission" c JOIN "Enrollment" e ON e.id = c."enrollmentId"
+    SELECT c.id, c."programId", c."enrollmentId", c.currency, c.status, c.amount, e."affiliateId",
+      p."organizationId" AS "merchantId", a."organizationId" AS "affiliateOrganizationId"
+    FROM "Commission" c
+    JOIN "Enrollment" e ON e.id = c."enrollmentId"
+    JOIN "Program" p ON p.id = c."programId"
+    JOIN "AffiliateProfile" a ON a.id = e."affiliateId"
     WHERE ${where}
     ORDER BY c."holdUntil", c.id
     LIMIT ${limit}
@@ -61,6 +69,10 @@ export async function approveDue(options: { now?: Date; programId?: string } = {
           },
         })),
       );
+      await emit(
+        tx,
+        rows.flatMap((c) => commissionEvent(c, 'COMMISSION_APPROVED', 'holding period ended')),
+      );
       return rows.length;
     });
     approved += count;
@@ -104,5 +116,23 @@ export async function decideCommission(
         },
       },
     ]);
+    if (approve) await emit(tx, commissionEvent(commission, 'COMMISSION_APPROVED', reason));
   });
 }
+
+/** An event about a commission, for the merchant and the affiliate. */
+export const commissionEvent = (
+  c: Locked,
+  type: 'COMMISSION_APPROVED' | 'COMMISSION_REVERSED',
+  reason: string | null,
+  extra: Record<string, unknown> = {},
+) =>
+  toEach([c.merchantId, c.affiliateOrganizationId], type, {
+    commissionId: c.id,
+    programId: c.programId,
+    enrollmentId: c.enrollmentId,
+    currency: c.currency,
+    amount: c.amount,
+    reason,
+    ...extra,
+  });

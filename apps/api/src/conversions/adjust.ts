@@ -1,9 +1,10 @@
 import { reversalFor } from '../commissions/engine.ts';
 import { book, type Movement } from '../commissions/ledger.ts';
-import { lockCommissions } from '../commissions/lifecycle.ts';
+import { commissionEvent, lockCommissions } from '../commissions/lifecycle.ts';
 import { prisma } from '../db.ts';
 import { conflict, invalidInput, notFound } from '../errors.ts';
 import { Prisma } from '../generated/prisma/client.ts';
+import { emit } from '../webhooks/outbox.ts';
 
 export interface AdjustmentReport {
   conversionId: string;
@@ -114,6 +115,17 @@ export async function adjustConversion(r: AdjustmentReport): Promise<Adjusted> {
       });
     }
     await book(tx, moves);
+    await emit(
+      tx,
+      moves.flatMap(({ commission, movement }) =>
+        commissionEvent(commission, 'COMMISSION_REVERSED', movement.memo ?? null, {
+          // `amount` is what the commission is worth now; `reversed` what this refund took off.
+          amount: commission.amount - movement.amount,
+          reversed: movement.amount,
+          clawback: movement.type === 'CLAWBACK',
+        }),
+      ),
+    );
     return { adjustmentId: adjustment.id, replayed: false };
   });
 }

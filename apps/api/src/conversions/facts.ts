@@ -19,8 +19,8 @@ export interface ConversionFacts {
   clicks: { id: string; enrollmentId: string; createdAt: Date }[];
   /** Terms versions effective by then: the program's, and those of the enrollments above. */
   terms: TermsCandidate[];
-  /** The affiliate of each enrollment above. */
-  affiliates: Record<string, string>;
+  /** The affiliate (profile and organization) of each enrollment above. */
+  affiliates: Record<string, { affiliateId: string; organizationId: string }>;
 }
 
 interface Raw {
@@ -30,7 +30,7 @@ interface Raw {
   coupon: ConversionFacts['coupon'];
   clicks: { id: string; enrollmentId: string; createdAt: string }[];
   terms: (Omit<TermsCandidate, 'effectiveAt'> & { effectiveAt: string })[];
-  affiliates: Record<string, string>;
+  affiliates: ConversionFacts['affiliates'];
 }
 
 // $1 program, $2 kind, $3 order or lead id, $4 click ids, $5 customer id, $6 coupon code, $7 time
@@ -60,7 +60,9 @@ const text = `
       WHERE v.kind = 'SALE' AND v."enrollmentId" = c."enrollmentId" AND v.status <> 'REJECTED') AS "firstSaleAt",
     (SELECT row_to_json(k) FROM coupon k) AS coupon,
     (SELECT coalesce(json_agg(k), '[]') FROM clicks k) AS clicks,
-    (SELECT coalesce(json_object_agg(e.id, e."affiliateId"), '{}') FROM "Enrollment" e
+    (SELECT coalesce(json_object_agg(e.id, json_build_object(
+        'affiliateId', e."affiliateId", 'organizationId', a."organizationId")), '{}')
+      FROM "Enrollment" e JOIN "AffiliateProfile" a ON a.id = e."affiliateId"
       WHERE e.id IN (SELECT id FROM enrollments)) AS affiliates,
     (SELECT coalesce(json_agg(json_build_object(
         'id', t.id, 'version', t.version, 'effectiveAt', t."effectiveAt", 'enrollmentId', t."enrollmentId")), '[]')

@@ -47,7 +47,8 @@ export interface Earned {
 }
 
 // $1-$19 the conversion, $20-$22 the customer, $23-$27 the commissions' shared fields, $28-$34
-// one array per commission field (unnest keeps the text fixed, so it is prepared once).
+// one array per commission field, $35-$37 the outbox events (ids, organizations, bodies). Arrays
+// and unnest keep the text fixed, so it is prepared once.
 const text = `
   WITH customer AS (
     INSERT INTO "Customer" (id, "programId", "externalId", "emailHash", "enrollmentId")
@@ -76,7 +77,15 @@ const text = `
       $27::timestamptz, l.reason, l."dedupeKey", now()
     FROM line l, conversion
     ON CONFLICT ("dedupeKey") DO NOTHING
-    RETURNING id
+    RETURNING id, kind, amount, currency
+  ), event AS (
+    -- The outbox: a conversion.created event for each organization listening, with the
+    -- commissions as they were written.
+    INSERT INTO "WebhookEvent" (id, "organizationId", type, payload)
+    SELECT e.id, e.org, 'CONVERSION_CREATED'::"WebhookEventType", jsonb_set(e.payload::jsonb, '{data,commissions}', (
+      SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'kind', m.kind, 'amount', m.amount,
+        'currency', m.currency) ORDER BY m.id), '[]'::jsonb) FROM commission m))
+    FROM unnest($35::uuid[], $36::uuid[], $37::text[]) AS e(id, org, payload), conversion
   ), ledger AS (
     INSERT INTO "LedgerEntry" (id, "groupId", type, account, amount, currency, "programId", "enrollmentId",
       "affiliateId", "commissionId", "idempotencyKey")
@@ -102,6 +111,7 @@ export async function insertConversion(
   c: NewConversion,
   customer: NewCustomer | null,
   earned: Earned | null,
+  events: readonly { id: string; organizationId: string; payload: unknown }[] = [],
 ): Promise<boolean> {
   const lines = earned?.lines ?? [];
   const { rows } = await db.query({
@@ -142,6 +152,9 @@ export async function insertConversion(
       lines.map((l) => l.dedupeKey),
       lines.map((l) => l.ledgerId),
       lines.map((l) => l.groupId),
+      events.map((e) => e.id),
+      events.map((e) => e.organizationId),
+      events.map((e) => JSON.stringify(e.payload)),
     ],
   });
   return rows.length === 1;

@@ -12,6 +12,7 @@ import { type ProgramFacts, programFacts } from '../programs/facts-cache.ts';
 import { MAX_AMOUNT } from '../programs/money.ts';
 import { type Terms, versionInForce } from '../programs/terms.ts';
 import { termsById } from '../programs/terms-cache.ts';
+import { eventsToWrite } from '../webhooks/outbox.ts';
 import { attribute, type ClickCandidate } from './attribution.ts';
 import { convert } from './exchange.ts';
 import { type ConversionFacts, readFacts } from './facts.ts';
@@ -76,6 +77,29 @@ export async function recordConversion(report: ConversionReport, known?: Program
   const money = report.kind === 'SALE' ? await inProgramCurrency(prisma, program, report) : null;
   const plan = await planOf(report, facts, money);
   const earns = plan.earns;
+  const c = plan.conversion;
+  const events = await eventsToWrite(
+    prisma,
+    [
+      program.organizationId,
+      ...(c.enrollmentId ? [facts.affiliates[c.enrollmentId]!.organizationId] : []),
+    ].map((organizationId) => ({
+      organizationId,
+      type: 'CONVERSION_CREATED' as const,
+      data: {
+        conversionId: c.id,
+        programId: c.programId,
+        kind: c.kind,
+        externalId: c.externalId,
+        occurredAt: c.occurredAt.toISOString(),
+        amount: c.amount,
+        currency: c.currency,
+        programAmount: c.programAmount,
+        attribution: c.attribution,
+        enrollmentId: c.enrollmentId,
+      },
+    })),
+  );
   const inserted =
     earns && (earns.terms.tiers || earns.terms.bonus)
       ? await statementsTransaction(async (client) => {
@@ -95,6 +119,7 @@ export async function recordConversion(report: ConversionReport, known?: Program
             plan.conversion,
             plan.customer,
             earned(earns, program.currency, before),
+            events,
           );
         })
       : await insertConversion(
@@ -102,6 +127,7 @@ export async function recordConversion(report: ConversionReport, known?: Program
           plan.conversion,
           plan.customer,
           earns ? earned(earns, program.currency, { tier: zero, bonus: zero }) : null,
+          events,
         );
   if (inserted)
     return {
@@ -184,7 +210,7 @@ async function planOf(
     const { terms } = await termsById(version.id);
     earns = {
       enrollmentId: attribution.enrollmentId,
-      affiliateId: facts.affiliates[attribution.enrollmentId]!,
+      affiliateId: facts.affiliates[attribution.enrollmentId]!.affiliateId,
       termsId: version.id,
       terms,
       at: r.occurredAt,

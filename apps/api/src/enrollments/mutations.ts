@@ -10,6 +10,7 @@ import { isUniqueViolation } from '../prisma-errors.ts';
 import { canSeeProgram } from '../programs/schema.ts';
 import { isListed } from '../programs/visibility.ts';
 import { id, input } from '../validation.ts';
+import { emit, enrollmentOrganizations, toEach } from '../webhooks/outbox.ts';
 import { referralCode } from './referral-code.ts';
 import { EnrollmentRef, enrollmentParties } from './schema.ts';
 import { actingSide } from './side.ts';
@@ -49,6 +50,14 @@ async function move(
       ...(viewer ? actorOf(viewer) : {}),
     },
   });
+  if (to === 'APPROVED')
+    await emit(
+      tx,
+      toEach(await enrollmentOrganizations(tx, enrollmentId), 'ENROLLMENT_APPROVED', {
+        enrollmentId,
+        previousStatus: from,
+      }),
+    );
 }
 
 /** A status change on an existing enrollment, by the side the viewer acts for. */

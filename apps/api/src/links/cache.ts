@@ -129,7 +129,7 @@ export class LinkCache {
   }
 
   private drop(what: Invalidation) {
-    if ('apiKey' in what) return;
+    if ('apiKey' in what || 'webhooks' in what) return; // not about links
     this.generation++;
     if ('link' in what) {
       this.entries.delete(what.link);

@@ -3,6 +3,7 @@ import { prisma } from '../db.ts';
 import { conflict, notFound } from '../errors.ts';
 import type { PayoutStatus, Prisma } from '../generated/prisma/client.ts';
 import { uuidv7 } from '../ids.ts';
+import { emit, toEach } from '../webhooks/outbox.ts';
 
 type Tx = Prisma.TransactionClient;
 
@@ -105,6 +106,25 @@ export function markItemPaid(itemId: string, externalReference: string, createdB
         ],
       });
     }
+    const payout = await tx.payout.findUniqueOrThrow({
+      where: { id: item.payoutId },
+      select: { organizationId: true },
+    });
+    const affiliate = await tx.affiliateProfile.findUniqueOrThrow({
+      where: { id: item.affiliateId },
+      select: { organizationId: true },
+    });
+    await emit(
+      tx,
+      toEach([payout.organizationId, affiliate.organizationId], 'PAYOUT_PAID', {
+        payoutId: item.payoutId,
+        itemId,
+        affiliateId: item.affiliateId,
+        currency: item.currency,
+        amount: item.amount,
+        externalReference,
+      }),
+    );
     await settle(tx, item.payoutId);
   });
 }

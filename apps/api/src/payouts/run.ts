@@ -3,6 +3,7 @@ import { Prisma } from '../generated/prisma/client.ts';
 import { uuidv7 } from '../ids.ts';
 import { termsById } from '../programs/terms-cache.ts';
 import { termsIdInForce } from '../programs/terms-in-force.ts';
+import { emit } from '../webhooks/outbox.ts';
 import { type Candidate, type Owed, payoutItemsFor } from './selection.ts';
 
 export interface PayoutRun {
@@ -76,8 +77,9 @@ export async function runPayout(run: PayoutRun): Promise<PayoutRunResult> {
     });
     const profiles = await tx.affiliateProfile.findMany({
       where: { id: { in: items.map((i) => i.affiliateId) } },
-      select: { id: true, payoutMethod: true, payoutReference: true },
+      select: { id: true, organizationId: true, payoutMethod: true, payoutReference: true },
     });
+    const made: { itemId: string; affiliateId: string; currency: string; amount: number }[] = [];
     for (const item of items) {
       const profile = profiles.find((p) => p.id === item.affiliateId);
       const itemId = uuidv7();
@@ -97,7 +99,20 @@ export async function runPayout(run: PayoutRun): Promise<PayoutRunResult> {
         data: { payoutItemId: itemId },
       });
       if (claimed.count !== item.commissionIds.length) throw new Error('a commission was claimed twice');
+      made.push({ itemId, affiliateId: item.affiliateId, currency: item.currency, amount: item.amount });
     }
+    await emit(tx, [
+      {
+        organizationId: run.organizationId,
+        type: 'PAYOUT_CREATED',
+        data: { payoutId, programId: run.programId, items: made },
+      },
+      ...made.map((item) => ({
+        organizationId: profiles.find((p) => p.id === item.affiliateId)!.organizationId,
+        type: 'PAYOUT_CREATED' as const,
+        data: { payoutId, ...item },
+      })),
+    ]);
     return { payoutId, items: items.length, rolledOver };
   });
 }

@@ -20,6 +20,7 @@ import {
 import { termsIdInForce } from '../programs/terms-in-force.ts';
 import { TermsChangesInput } from '../programs/terms-schema.ts';
 import { id, input } from '../validation.ts';
+import { emit, toEach } from '../webhooks/outbox.ts';
 import { mayAnswer, type ProposalAction } from './rules.ts';
 import { TermsProposalRef } from './schema.ts';
 
@@ -59,7 +60,7 @@ async function createProposal(
   counterOfId: string | null,
 ) {
   const side = actingSide(viewer, enrollment);
-  return tx.termsProposal.create({
+  const proposal = await tx.termsProposal.create({
     data: {
       enrollmentId: enrollment.id,
       side,
@@ -72,6 +73,17 @@ async function createProposal(
       effectiveAt: values.effectiveAt ?? null,
     },
   });
+  await emit(
+    tx,
+    toEach([enrollment.program.organizationId, enrollment.affiliate.organizationId], 'TERMS_PROPOSED', {
+      proposalId: proposal.id,
+      enrollmentId: enrollment.id,
+      side,
+      changes: values.changes,
+      counterOfId,
+    }),
+  );
+  return proposal;
 }
 
 /** Loads a proposal the viewer may answer with `action`, and locks its enrollment. */
@@ -138,6 +150,15 @@ async function accept(tx: Tx, viewer: Viewer, proposalId: string) {
       },
     });
   }
+  await emit(
+    tx,
+    toEach([enrollment.program.organizationId, enrollment.affiliate.organizationId], 'TERMS_ACCEPTED', {
+      proposalId: proposal.id,
+      enrollmentId: enrollment.id,
+      effectiveAt: at.toISOString(),
+      changes,
+    }),
+  );
   return decide(tx, viewer, proposal.id, 'ACCEPTED');
 }
 

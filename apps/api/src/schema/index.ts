@@ -21,6 +21,7 @@ import '../proposals/mutations.ts';
 import '../proposals/schema.ts';
 import '../programs/schema.ts';
 import '../users/schema.ts';
+import '../webhooks/schema.ts';
 import './errors.ts';
 
 export const schema = builder.toSchema();
