@@ -2,6 +2,8 @@
 // database by default, or on PostgreSQL when TEST_DATABASE_URL is set.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -137,6 +139,60 @@ describe('on the embedded database', () => {
     const second = await startServer({ DATA_DIR: dataDir });
     expect(total((await second.gql(CLICKS, {}, token)).data)).toBe(before + 1);
     expect(await second.stop()).toBe(0);
+  });
+
+  test('webhook events written before a crash are delivered after the restart', async () => {
+    const dataDir = freshDir();
+    expect(await run('scripts/seed.ts', { DATA_DIR: dataDir }).exited).toBe(0);
+    const bodies: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        bodies.push(body);
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`;
+    try {
+      // The first process has no webhook worker: the event can only wait in the outbox.
+      const first = await startServer({ DATA_DIR: dataDir, WEBHOOK_WORKER_INTERVAL_MS: '0' });
+      const token = (
+        await first.gql(LOG_IN, { input: { email: 'maya@trailhead.test', password: 'demo-password-123' } })
+      ).data.logIn.accessToken;
+      const mine = await first.gql(
+        `{ me { memberships { edges { node { organization { id programs { edges { node { id slug } } } } } } } } }`,
+        {},
+        token,
+      );
+      const org = mine.data.me.memberships.edges[0].node.organization;
+      const programId = org.programs.edges.find(
+        (e: { node: { slug: string } }) => e.node.slug === 'trailhead-gear',
+      ).node.id;
+      const endpoint = await first.gql(
+        `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }`,
+        { input: { organizationId: org.id, url: hookUrl, events: ['CONVERSION_CREATED'] } },
+        token,
+      );
+      expect(endpoint.errors).toBeUndefined();
+      const sale = await first.gql(
+        `mutation($input: TrackSaleInput!) { trackSale(input: $input) { conversionId } }`,
+        { input: { programId, orderId: 'crash-1', amount: 5_000, currency: 'USD' } },
+        token,
+      );
+      const conversionId = sale.data.trackSale.conversionId;
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(bodies).toHaveLength(0);
+
+      const second = await startServer({ DATA_DIR: dataDir, WEBHOOK_WORKER_INTERVAL_MS: '50' });
+      await expect.poll(() => bodies.length, { timeout: 10_000 }).toBe(1);
+      expect(JSON.parse(bodies[0]!)).toMatchObject({ type: 'conversion.created', data: { conversionId } });
+      expect(await second.stop()).toBe(0);
+    } finally {
+      receiver.close();
+    }
   });
 
   test('a second process on the same data folder is refused with a clear message', async () => {
