@@ -43,6 +43,11 @@ export const AffiliateProfileRef = builder.prismaObject('AffiliateProfile', {
       description: 'Masked: only the last characters of the account are kept.',
       authScopes: privateField,
     }),
+    paypalEmail: t.exposeString('paypalEmail', {
+      nullable: true,
+      description: 'With the PAYPAL method: the address PayPal pays to, kept in full for the payout file.',
+      authScopes: privateField,
+    }),
     enrollments: t.relatedConnection('enrollments', {
       cursor: 'id',
       description: "The affiliate's applications, invitations and memberships in programs.",
@@ -89,7 +94,13 @@ const AffiliateProfileInput = builder.inputType('AffiliateProfileInput', {
     country: country.nullish(),
     contactEmail: email,
     payoutAccount: z.string().trim().min(4, 'must be at least 4 characters').max(64).nullish(),
-  }),
+  }).refine(
+    (v) => v.payoutMethod !== 'PAYPAL' || !v.payoutAccount || email.safeParse(v.payoutAccount).success,
+    {
+      message: 'must be the PayPal account’s email address',
+      path: ['payoutAccount'],
+    },
+  ),
 });
 
 builder.mutationField('upsertAffiliateProfile', (t) =>
@@ -109,7 +120,14 @@ builder.mutationField('upsertAffiliateProfile', (t) =>
         country: input.country ?? null,
         contactEmail: input.contactEmail,
         payoutMethod: input.payoutMethod ?? null,
-        ...(input.payoutAccount ? { payoutReference: maskReference(input.payoutAccount) } : {}),
+        ...(input.payoutAccount
+          ? {
+              payoutReference: maskReference(input.payoutAccount),
+              // PayPal pays to an address, which its mass-payment file must name in full.
+              paypalEmail: input.payoutMethod === 'PAYPAL' ? input.payoutAccount.trim().toLowerCase() : null,
+            }
+          : {}),
+        ...(input.payoutMethod !== 'PAYPAL' ? { paypalEmail: null } : {}),
       };
       const [, profile] = await prisma.$transaction([
         prisma.organization.update({ where: { id: organizationId }, data: { isAffiliate: true } }),

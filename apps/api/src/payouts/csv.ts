@@ -60,3 +60,29 @@ export function payoutCsv(rows: readonly PayoutRow[]): string {
     { header: true, columns },
   );
 }
+
+export interface PaypalRow {
+  itemId: string;
+  paypalEmail: string;
+  amount: number;
+  currency: string;
+  note: string;
+}
+
+/**
+ * PayPal Payouts' mass-payment upload (CSV, no header): recipient email, amount, currency, the
+ * item id as reference (PayPal refuses a repeated reference, so a file cannot pay twice), a note
+ * to the recipient, and the wallet.
+ */
+export function paypalPayoutFile(rows: readonly PaypalRow[]): string {
+  return stringify(
+    rows.map((r) => [
+      r.paypalEmail,
+      majorUnits(r.amount, r.currency),
+      r.currency,
+      r.itemId,
+      r.note,
+      'PayPal',
+    ]),
+  );
+}

@@ -77,7 +77,13 @@ export async function runPayout(run: PayoutRun): Promise<PayoutRunResult> {
     });
     const profiles = await tx.affiliateProfile.findMany({
       where: { id: { in: items.map((i) => i.affiliateId) } },
-      select: { id: true, organizationId: true, payoutMethod: true, payoutReference: true },
+      select: {
+        id: true,
+        organizationId: true,
+        payoutMethod: true,
+        payoutReference: true,
+        paypalEmail: true,
+      },
     });
     const made: { itemId: string; affiliateId: string; currency: string; amount: number }[] = [];
     for (const item of items) {
@@ -92,6 +98,7 @@ export async function runPayout(run: PayoutRun): Promise<PayoutRunResult> {
           amount: item.amount,
           payoutMethod: profile?.payoutMethod ?? null,
           payoutReference: profile?.payoutReference ?? null,
+          paypalEmail: profile?.payoutMethod === 'PAYPAL' ? (profile.paypalEmail ?? null) : null,
         },
       });
       const claimed = await tx.commission.updateMany({

@@ -6,7 +6,7 @@ import { PayoutItemStatus, PayoutStatus } from '../generated/prisma/client.ts';
 import { type Balance, balances } from '../ledger/check.ts';
 import { PayoutMethodEnum } from '../programs/enums.ts';
 import { id } from '../validation.ts';
-import { payoutCsv } from './csv.ts';
+import { payoutCsv, paypalPayoutFile } from './csv.ts';
 
 const PayoutStatusEnum = builder.enumType(PayoutStatus, {
   name: 'PayoutStatus',
@@ -29,6 +29,34 @@ export const PayoutRef = builder.prismaObject('Payout', {
     completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true }),
     program: t.relation('program', { nullable: true }),
     items: t.relation('items', { query: { orderBy: { id: 'asc' } } }),
+    paypalFile: t.field({
+      type: PaypalFile,
+      description: "The open items to be paid through PayPal, in PayPal Payouts' mass-payment format.",
+      select: {
+        id: true,
+        items: {
+          orderBy: { id: 'asc' },
+          include: { payout: { select: { program: { select: { name: true } } } } },
+        },
+      },
+      resolve: (payout) => {
+        const open = payout.items.filter((i) => i.status === 'PENDING' || i.status === 'PROCESSING');
+        const paypal = open.filter((i) => i.payoutMethod === 'PAYPAL' && i.paypalEmail);
+        return {
+          file: paypalPayoutFile(
+            paypal.map((i) => ({
+              itemId: i.id,
+              paypalEmail: i.paypalEmail!,
+              amount: i.amount,
+              currency: i.currency,
+              note: `Affiliate commissions${i.payout.program ? ` (${i.payout.program.name})` : ''}`,
+            })),
+          ),
+          included: paypal.length,
+          left: open.filter((i) => !paypal.includes(i)).map((i) => i.id),
+        };
+      },
+    }),
     csv: t.string({
       description: 'The batch as CSV, one row per item, amounts in major and minor units.',
       select: {
@@ -57,6 +85,18 @@ export const PayoutRef = builder.prismaObject('Payout', {
     }),
   }),
 });
+
+const PaypalFile = builder
+  .objectRef<{ file: string; included: number; left: string[] }>('PaypalPayoutFile')
+  .implement({
+    fields: (t) => ({
+      file: t.exposeString('file', { description: 'Upload as a PayPal Payouts CSV file.' }),
+      included: t.exposeInt('included', { description: 'Items in the file.' }),
+      left: t.exposeIDList('left', {
+        description: 'Items not paid by PayPal, or with no PayPal address: pay them another way.',
+      }),
+    }),
+  });
 
 export const PayoutItemRef = builder.prismaObject('PayoutItem', {
   include: {

@@ -262,4 +262,57 @@ describe('payouts', () => {
       'PENDING: entries sum to 7999, expected 8000',
     );
   });
+
+  test("PayPal items export in PayPal Payouts' mass-payment format; only a masked account is shown", async () => {
+    const s = await setup();
+    const PROFILE = `mutation($input: AffiliateProfileInput!) { upsertAffiliateProfile(input: $input) {
+      payoutMethod payoutReference paypalEmail } }`;
+    const profile = {
+      organizationId: s.aff.org.id,
+      displayName: 'Gear Reviews',
+      contactEmail: 'team@gear.example',
+    };
+    expect(
+      await failsWith(
+        PROFILE,
+        { input: { ...profile, payoutMethod: 'PAYPAL', payoutAccount: 'DE89 3704 0044' } },
+        s.aff.user.token,
+      ),
+    ).toBe('INVALID_INPUT');
+    const saved = await ok(
+      PROFILE,
+      { input: { ...profile, payoutMethod: 'PAYPAL', payoutAccount: 'Payouts@Gear.example' } },
+      s.aff.user.token,
+    );
+    expect(saved.upsertAffiliateProfile).toEqual({
+      payoutMethod: 'PAYPAL',
+      payoutReference: 'P•••@Gear.example',
+      paypalEmail: 'payouts@gear.example',
+    });
+    await sale(s, 100_000); // 8,000
+    await holdingPeriodEnds(s.program.id);
+    const payout = (await run(s)).data.runPayout.payout;
+    const file = await ok(
+      'query($id: ID!) { payout(id: $id) { paypalFile { file included left } } }',
+      { id: payout.id },
+      s.merchant.token,
+    );
+    expect(file.payout.paypalFile).toEqual({
+      file: `payouts@gear.example,80.00,USD,${payout.items[0].id},Affiliate commissions (${s.program.name}),PayPal\n`,
+      included: 1,
+      left: [],
+    });
+    // A later change of address does not redirect this payment.
+    await ok(
+      PROFILE,
+      { input: { ...profile, payoutMethod: 'BANK_TRANSFER', payoutAccount: 'DE89370400440532013000' } },
+      s.aff.user.token,
+    );
+    const again = await ok(
+      'query($id: ID!) { payout(id: $id) { paypalFile { included } } }',
+      { id: payout.id },
+      s.merchant.token,
+    );
+    expect(again.payout.paypalFile.included).toBe(1);
+  });
 });
