@@ -7,7 +7,7 @@ import { prisma } from '../../src/db.ts';
 import { verifySignature } from '../../src/webhooks/signature.ts';
 import { deliverDue, fanOut, startWebhookWorker } from '../../src/webhooks/worker.ts';
 import { createApiKey, failsWith, ok } from '../helpers.ts';
-import { approvedEnrollment } from '../programs.ts';
+import { activeProgram, affiliate, apply, approvedEnrollment, decide } from '../programs.ts';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -272,5 +272,37 @@ describe('webhooks', () => {
       data: Record<string, unknown>;
     };
     expect(reversed.data).toMatchObject({ amount: 2_000, reversed: 2_000, clawback: false });
+  });
+
+  test('enrollment approvals and terms negotiations reach both sides', async () => {
+    const { merchant, org, program } = await activeProgram();
+    const aff = await affiliate();
+    const events = ['ENROLLMENT_APPROVED', 'TERMS_PROPOSED', 'TERMS_ACCEPTED'];
+    await ok(CREATE, { input: { organizationId: org.id, url: receiverUrl, events } }, merchant.token);
+    await ok(CREATE, { input: { organizationId: aff.org.id, url: receiverUrl, events } }, aff.user.token);
+    const applied = await apply(aff.user.token, program.id, aff.org.id);
+    await ok(decide('approveEnrollment'), { input: { enrollmentId: applied.id } }, merchant.token);
+    const proposed = await ok(
+      'mutation($input: ProposeTermsInput!) { proposeTerms(input: $input) { id } }',
+      { input: { enrollmentId: applied.id, changes: { sale: { type: 'PERCENTAGE', rateBps: 1200 } } } },
+      aff.user.token,
+    );
+    await ok(
+      'mutation($input: AnswerProposalInput!) { acceptProposal(input: $input) { id } }',
+      { input: { proposalId: proposed.proposeTerms.id } },
+      merchant.token,
+    );
+    for (const organizationId of [org.id, aff.org.id]) {
+      const written = await prisma.webhookEvent.findMany({
+        where: { organizationId },
+        orderBy: { createdAt: 'asc' },
+      });
+      expect(written.map((e) => e.type)).toEqual(events);
+      expect((written[2]!.payload as { data: Record<string, unknown> }).data).toMatchObject({
+        proposalId: proposed.proposeTerms.id,
+        enrollmentId: applied.id,
+        changes: { sale: { type: 'PERCENTAGE', rateBps: 1200 } },
+      });
+    }
   });
 });
