@@ -5,7 +5,7 @@ import { activeProgram, affiliate, apply, decide, ENROLLMENT_FIELDS } from '../p
 
 const INVITE = `mutation($input: InviteAffiliateInput!) { inviteAffiliate(input: $input) { ${ENROLLMENT_FIELDS} } }`;
 const APPLY = `mutation($input: ApplyToProgramInput!) { applyToProgram(input: $input) { ${ENROLLMENT_FIELDS} } }`;
-const PROFILE = `query($id: ID!) { enrollment(id: $id) { affiliate { displayName channels country contactEmail payoutMethod payoutReference } } }`;
+const PROFILE = `query($id: ID!) { enrollment(id: $id) { affiliate { displayName channels country contactEmail payoutMethod payoutReference paypalEmail } } }`;
 const PUBLIC_PROFILE = `query($id: ID!) { enrollment(id: $id) { affiliate { displayName channels country } } }`;
 
 describe('applications', () => {
@@ -221,6 +221,7 @@ describe("an affiliate's details", () => {
       ['contactEmail', 'FORBIDDEN'],
       ['payoutMethod', 'FORBIDDEN'],
       ['payoutReference', 'FORBIDDEN'],
+      ['paypalEmail', 'FORBIDDEN'],
     ]);
     expect((await ok(PUBLIC_PROFILE, { id: applied.id }, merchant.token)).enrollment.affiliate).toEqual({
       displayName: 'Private Reviews',
@@ -233,9 +234,26 @@ describe("an affiliate's details", () => {
       contactEmail: 'partners@private.example',
       payoutMethod: 'PAYPAL',
       payoutReference: 'p•••@pay.example',
+      // PayPal pays to an address: that one is kept in full, for the payout file.
+      paypalEmail: 'private@pay.example',
     });
-    // the full payout account was never stored
+    // A bank account is never stored in full, and the PayPal address goes with the method.
+    await ok(
+      `mutation($input: AffiliateProfileInput!) { upsertAffiliateProfile(input: $input) { id } }`,
+      {
+        input: {
+          organizationId: aff.org.id,
+          displayName: 'Private Reviews',
+          contactEmail: 'partners@private.example',
+          payoutMethod: 'BANK_TRANSFER',
+          payoutAccount: 'DE89 3704 0044 0532 0130 00',
+        },
+      },
+      aff.user.token,
+    );
     const row = await prisma.affiliateProfile.findUniqueOrThrow({ where: { id: aff.profile.id } });
+    expect(row).toMatchObject({ payoutReference: '•••• 3000', paypalEmail: null });
+    expect(JSON.stringify(row)).not.toContain('0532');
     expect(JSON.stringify(row)).not.toContain('private@pay.example');
   });
 
