@@ -1,6 +1,7 @@
 import { prisma } from '../db.ts';
 import { conflict, notFound } from '../errors.ts';
 import { type CommissionStatus, Prisma } from '../generated/prisma/client.ts';
+import { uuidv7 } from '../ids.ts';
 import { emit, toEach } from '../webhooks/outbox.ts';
 import { book, type CommissionParties } from './ledger.ts';
 
@@ -136,3 +137,70 @@ export const commissionEvent = (
     reason,
     ...extra,
   });
+
+/**
+ * A manual adjustment by the merchant: a credit becomes an approved ADJUSTMENT commission (paid
+ * with the next payout); a debit is owed back (OWED), recovered from the next payout.
+ */
+export async function adjustBalance(
+  enrollmentId: string,
+  amount: number,
+  reason: string,
+  createdById: string | null,
+): Promise<{ commissionId: string | null }> {
+  return prisma.$transaction(async (tx) => {
+    const e = await tx.enrollment.findUniqueOrThrow({
+      where: { id: enrollmentId },
+      select: { programId: true, affiliateId: true, program: { select: { currency: true } } },
+    });
+    const parties = {
+      programId: e.programId,
+      enrollmentId,
+      affiliateId: e.affiliateId,
+      currency: e.program.currency,
+    };
+    if (amount > 0) {
+      const commission = await tx.commission.create({
+        data: {
+          programId: e.programId,
+          enrollmentId,
+          kind: 'ADJUSTMENT',
+          status: 'APPROVED',
+          amount,
+          currency: e.program.currency,
+          holdUntil: new Date(),
+          reason,
+        },
+        select: { id: true },
+      });
+      await book(tx, [
+        {
+          commission: { id: commission.id, ...parties },
+          movement: {
+            type: 'ADJUSTMENT',
+            from: null,
+            to: 'APPROVED',
+            amount,
+            memo: reason,
+            createdById,
+            key: `adjusted:${commission.id}`,
+          },
+        },
+      ]);
+      return { commissionId: commission.id };
+    }
+    await tx.ledgerEntry.create({
+      data: {
+        ...parties,
+        groupId: uuidv7(),
+        type: 'ADJUSTMENT',
+        account: 'OWED',
+        amount: -amount,
+        memo: reason,
+        createdById,
+        idempotencyKey: `adjusted:${uuidv7()}:in`,
+      },
+    });
+    return { commissionId: null };
+  });
+}

@@ -3,9 +3,10 @@ import { requireRole, userIdOrNull } from '../auth/access.ts';
 import { builder } from '../builder.ts';
 import { CommissionRef } from '../conversions/schema.ts';
 import { prisma } from '../db.ts';
+import { MAX_AMOUNT } from '../programs/money.ts';
 import { programForAdmin } from '../programs/mutations.ts';
 import { id, input } from '../validation.ts';
-import { approveDue, decideCommission } from './lifecycle.ts';
+import { adjustBalance, approveDue, decideCommission } from './lifecycle.ts';
 
 const reason = z.string().trim().min(1).max(500);
 
@@ -80,6 +81,63 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, { viewer }) => {
       const program = await programForAdmin(viewer, String(args.programId));
       return { approved: await approveDue({ programId: program.id }) };
+    },
+  }),
+  adjustAffiliateBalance: t.field({
+    type: builder.objectRef<{ commissionId: string | null }>('AdjustAffiliateBalancePayload').implement({
+      fields: (f) => ({
+        commission: f.field({
+          type: CommissionRef,
+          nullable: true,
+          description: 'The approved ADJUSTMENT commission of a credit; null for a debit.',
+          resolve: (p) =>
+            p.commissionId
+              ? prisma.commission.findUniqueOrThrow({
+                  where: { id: p.commissionId },
+                  include: {
+                    program: { select: { organizationId: true } },
+                    enrollment: { select: { affiliate: { select: { organizationId: true } } } },
+                  },
+                })
+              : null,
+        }),
+      }),
+    }),
+    description:
+      'The merchant credits an affiliate (an approved ADJUSTMENT commission, paid with the next payout) or debits it (owed back, recovered from the next payout), with a reason kept in the ledger.',
+    authScopes: { authenticated: true },
+    args: {
+      input: t.arg({
+        type: builder.inputType('AdjustAffiliateBalanceInput', {
+          fields: (f) => ({
+            enrollmentId: f.id(),
+            amount: f.int({
+              description: 'Minor units of the program currency: positive credits, negative debits.',
+            }),
+            reason: f.string(),
+          }),
+          validate: input({
+            enrollmentId: id,
+            amount: z
+              .number()
+              .int('must be a whole number of minor units')
+              .refine((n) => n !== 0, 'must not be 0')
+              .refine(
+                (n) => Math.abs(n) <= MAX_AMOUNT,
+                `must be at most ${MAX_AMOUNT} minor units either way`,
+              ),
+            reason,
+          }),
+        }),
+      }),
+    },
+    resolve: async (_root, { input }, { viewer }) => {
+      const enrollment = await prisma.enrollment.findUnique({
+        where: { id: String(input.enrollmentId) },
+        select: { status: true, program: { select: { organizationId: true } } },
+      });
+      requireRole(viewer, enrollment?.program.organizationId, 'ADMIN', 'Enrollment');
+      return adjustBalance(String(input.enrollmentId), input.amount, input.reason, userIdOrNull(viewer));
     },
   }),
 }));

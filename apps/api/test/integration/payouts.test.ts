@@ -315,4 +315,45 @@ describe('payouts', () => {
     );
     expect(again.payout.paypalFile.included).toBe(1);
   });
+
+  test('a manual credit is paid with the next payout and a debit is recovered from it', async () => {
+    const s = await setup();
+    const ADJUST = `mutation($input: AdjustAffiliateBalanceInput!) { adjustAffiliateBalance(input: $input) {
+      commission { kind status amount reason } } }`;
+    const credit = await ok(
+      ADJUST,
+      { input: { enrollmentId: s.enrollmentId, amount: 2_000, reason: 'Launch bonus' } },
+      s.secret,
+    );
+    expect(credit.adjustAffiliateBalance.commission).toEqual({
+      kind: 'ADJUSTMENT',
+      status: 'APPROVED',
+      amount: 2_000,
+      reason: 'Launch bonus',
+    });
+    const debit = await ok(
+      ADJUST,
+      { input: { enrollmentId: s.enrollmentId, amount: -500, reason: 'Duplicate order' } },
+      s.secret,
+    );
+    expect(debit.adjustAffiliateBalance.commission).toBeNull();
+    expect(
+      await failsWith(ADJUST, { input: { enrollmentId: s.enrollmentId, amount: 0, reason: 'x' } }, s.secret),
+    ).toBe('INVALID_INPUT');
+    expect(
+      await failsWith(
+        ADJUST,
+        { input: { enrollmentId: s.enrollmentId, amount: 100, reason: 'me' } },
+        s.aff.user.token,
+      ),
+    ).toBe('NOT_FOUND');
+    await sale(s, 100_000); // 8,000
+    await holdingPeriodEnds(s.program.id);
+    expect(await balance(s)).toMatchObject({ approved: 10_000, owed: 500 });
+    const payout = (await run(s)).data.runPayout.payout;
+    expect(payout.items.map((i: { amount: number }) => i.amount)).toEqual([9_500]);
+    await pay(s, payout, 'BANK-ADJ');
+    expect(await balance(s)).toMatchObject({ approved: 0, paid: 9_500, owed: 0 });
+    expect(await checkLedger(prisma, { organizationId: s.merchantOrg.id })).toEqual([]);
+  });
 });
