@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { prisma } from '../db.ts';
+import { every } from '../periodic.ts';
 import { signatureHeader } from './signature.ts';
 
 export interface DeliveryOptions {
@@ -162,25 +163,13 @@ async function attempt(deliveryId: string, now: Date, o: DeliveryOptions) {
  * Every instance may run it; the outbox survives restarts, so nothing written is lost.
  */
 export function startWebhookWorker(intervalMs: number, log: Pick<Logger, 'error'>) {
-  if (intervalMs <= 0) return { stop: async () => {} };
-  let running: Promise<void> | null = null;
-  const run = () => {
-    running ??= (async () => {
+  return every(
+    intervalMs,
+    async () => {
       while ((await fanOut()) > 0);
       while ((await deliverDue()) > 0);
-    })()
-      .catch((error) => log.error({ err: error }, 'webhook delivery failed; will retry'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  run();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
     },
-  };
+    log,
+    'webhook delivery',
+  );
 }
