@@ -5,6 +5,7 @@ import { conversionBeacon } from './conversions/beacon.ts';
 import { prisma } from './db.ts';
 import { logger } from './logger.ts';
 import { registry } from './metrics.ts';
+import { serveSnippet } from './snippet.ts';
 import type { Tracking } from './tracking.ts';
 import type { App } from './yoga.ts';
 
@@ -28,6 +29,7 @@ export function requestListener(app: App, tracking: Tracking) {
     }
     if (url === '/track/click' || url.startsWith('/track/click?')) return void landing(req, res);
     if (url === '/track/conversion' || url.startsWith('/track/conversion?')) return void conversion(req, res);
+    if (url === '/snippet/v1.js' || url.startsWith('/snippet/v1.js?')) return void serveSnippet(req, res);
     if (url === '/metrics') {
       return void registry.metrics().then((text) => {
         res.writeHead(200, { 'content-type': registry.contentType });
