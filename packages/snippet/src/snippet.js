@@ -61,7 +61,7 @@
     const track = (type, data) => {
       const id = data.orderId || data.leadId;
       // Once per order, even across reloads (the server is idempotent too).
-      if (store.getItem(P + id)) return;
+      if (!id || store.getItem(P + id)) return;
       send('/track/conversion', {
         type,
         clickId: read('cid') || undefined,

@@ -23,10 +23,16 @@ let api = '';
 function page(path: string, query: URLSearchParams) {
   const key = query.get('key') ?? '';
   const consent = query.get('mode') === 'consent' ? ' data-consent="required"' : '';
-  const tag = `<script async src="${api}/snippet/v1.js" data-key="${key}"${consent}></script>`;
+  // mode=first-party: the script and the API both through the shop's own /aff path.
+  const base = query.get('mode') === 'first-party' ? `${shop}/aff` : api;
+  const proxied = base === api ? '' : ` data-api="${base}"`;
+  const tag = `<script async src="${base}/snippet/v1.js" data-key="${key}"${consent}${proxied}></script>`;
   const stub = '<script>window.aff=window.aff||function(){(aff.q=aff.q||[]).push(arguments)}</script>';
   if (path === '/checkout') {
     const order = query.get('order') ?? 'A-1';
+    if (query.get('mode') === 'careless')
+      // What a hurried integration might do: none of it may break the page.
+      return `<!doctype html><title>Checkout</title>${stub}<script>aff('conversion');aff('nope',1);aff('conversion',{orderId:${JSON.stringify(order)},amount:'x'});aff('lead',null)</script>${tag}<p id="ok">Thanks</p><script>document.getElementById('ok').dataset.after='yes'</script>`;
     // The call is queued before the script has loaded.
     return `<!doctype html><title>Checkout</title>${stub}<script>aff('conversion',{orderId:${JSON.stringify(order)},amount:5000,currency:'USD'})</script>${tag}<p>Thanks</p>`;
   }
@@ -36,8 +42,29 @@ function page(path: string, query: URLSearchParams) {
 beforeAll(async () => {
   http = await startHttp();
   api = http.url.replace('127.0.0.1', 'api.test');
-  site = createServer((req, res) => {
+  site = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://shop.test');
+    if (url.pathname.startsWith('/aff/')) {
+      // The merchant's own proxy: a first-party path to the API, out of ad blockers' way.
+      const body = await new Promise<string>((resolve) => {
+        let data = '';
+        req.on('data', (chunk) => (data += chunk));
+        req.on('end', () => resolve(data));
+      });
+      const upstream = await fetch(`${http.url}${url.pathname.slice(4)}${url.search}`, {
+        method: req.method,
+        headers: {
+          'content-type': req.headers['content-type'] ?? 'text/plain',
+          origin: shop,
+          'user-agent': userAgent,
+        },
+        body: req.method === 'POST' ? body : undefined,
+      });
+      res.writeHead(upstream.status, {
+        'content-type': upstream.headers.get('content-type') ?? 'text/plain',
+      });
+      return res.end(await upstream.text());
+    }
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(page(url.pathname, url.searchParams));
   });
@@ -185,5 +212,41 @@ describe('the checkout snippet in a browser', () => {
     });
     expect(again.status).toBe(304);
     expect((await fetch(`${http.url}/snippet/v1.js`, { method: 'POST' })).status).toBe(405);
+  });
+
+  test("through a first-party path on the shop's own domain, the same calls arrive", async () => {
+    const s = await setup();
+    const context = await browser.newContext({ userAgent });
+    const hosts = new Set<string>();
+    context.on('request', (r) => hosts.add(new URL(r.url()).host));
+    await visit(context, `${shop}/landing?key=${s.key}&mode=first-party&via=${s.referralCode}`);
+    await expect
+      .poll(async () => (await context.cookies(shop)).find((c) => c.name === 'aff_cid')?.value)
+      .toBeTruthy();
+    await http.tracking.recorder.flush();
+    await visit(context, `${shop}/checkout?key=${s.key}&mode=first-party&order=web-6`);
+    await expect
+      .poll(async () => (await conversions(s.program.id))[0]?.attribution, { timeout: 10_000 })
+      .toBe('CLICK');
+    // The browser never spoke to the API's own host.
+    expect([...hosts]).toEqual([new URL(shop).host]);
+    await context.close();
+  });
+
+  test('careless calls never throw into the page', async () => {
+    const s = await setup();
+    const context = await browser.newContext({ userAgent });
+    const errors: string[] = [];
+    context.on('weberror', (e) => errors.push(e.error().message));
+    const checkout = await visit(context, `${shop}/checkout?key=${s.key}&mode=careless&order=web-7`);
+    expect(await checkout.evaluate(() => document.getElementById('ok')?.dataset.after)).toBe('yes');
+    await checkout.evaluate(() => {
+      const aff = (window as unknown as { aff: (...args: unknown[]) => void }).aff;
+      aff();
+      aff('conversion', { orderId: {} });
+      aff(undefined, undefined);
+    });
+    expect(errors).toEqual([]);
+    await context.close();
   });
 });
