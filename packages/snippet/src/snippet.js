@@ -9,7 +9,7 @@
     const key = attr('key');
     const api = attr('api', new URL(s.src).origin);
     const program = attr('program');
-    const days = +attr('days', 90);
+    let days = +attr('days', 90);
     let consented = attr('consent') !== 'required';
     const store = w.localStorage;
     const P = 'aff_';
@@ -53,9 +53,11 @@
       const via = q.get(attr('via', 'via'));
       if (id) write('cid', id);
       else if (via)
-        send('/track/click', { via, url: location.href, referrer: d.referrer }).then(
-          (r) => r?.clickId && write('cid', r.clickId),
-        );
+        send('/track/click', { via, url: location.href, referrer: d.referrer }).then((r) => {
+          // Kept as long as the program's cookie window lasts.
+          days = r?.cookieWindowDays || days;
+          r?.clickId && write('cid', r.clickId);
+        });
     };
 
     const track = (type, data) => {

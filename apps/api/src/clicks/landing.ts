@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { originOf, parseBody, publishableKeyOrg, refuseOtherMethods, reply } from '../beacon.ts';
 import type { Db } from '../db.ts';
 import { uuidv7 } from '../ids.ts';
+import { termsById } from '../programs/terms-cache.ts';
+import { termsIdInForce } from '../programs/terms-in-force.ts';
 import { httpUrl, isAllowedUrl } from '../programs/urls.ts';
 import type { ClickRecorder } from './recorder.ts';
 import type { TrackingSettings } from './redirect.ts';
@@ -75,7 +77,10 @@ export function landingHandler(
         landingUrl: parsed.url,
         subs: [],
       });
-      return reply(res, 200, { clickId: id, counted: true }, allowOrigin);
+      // The snippet keeps the click id as long as the program's cookie window lasts.
+      const termsId = await termsIdInForce(db(), match, new Date(now));
+      const cookieWindowDays = termsId ? (await termsById(termsId, db())).terms.cookieWindowDays : null;
+      return reply(res, 200, { clickId: id, counted: true, cookieWindowDays }, allowOrigin);
     } catch (error) {
       log.error({ err: error }, 'landing click failed');
       return reply(res, 503, { error: 'UNAVAILABLE' }, null);

@@ -142,7 +142,10 @@ describe('the checkout snippet in a browser', () => {
     await expect
       .poll(async () => (await context.cookies(shop)).find((c) => c.name === 'aff_cid')?.value)
       .toBeTruthy();
-    const clickId = (await context.cookies(shop)).find((c) => c.name === 'aff_cid')!.value;
+    const cookie = (await context.cookies(shop)).find((c) => c.name === 'aff_cid')!;
+    const clickId = cookie.value;
+    // It lasts as long as the program's cookie window (45 days in the test terms).
+    expect(Math.round((cookie.expires * 1000 - Date.now()) / 86_400_000)).toBe(45);
     expect(await landing.evaluate(() => localStorage.getItem('aff_cid'))).toBe(clickId);
     await http.tracking.recorder.flush();
     expect(await prisma.click.findUnique({ where: { id: clickId } })).toMatchObject({
