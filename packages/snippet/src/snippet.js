@@ -7,7 +7,7 @@
     const s = d.currentScript;
     const attr = (name, fallback) => s.getAttribute(`data-${name}`) || fallback;
     const key = attr('key');
-    const api = attr('api', new URL(s.src).origin);
+    const api = attr('api', new URL(s.src).origin).replace(/\/$/, '');
     const program = attr('program');
     let days = +attr('days', 90);
     let consented = attr('consent') !== 'required';
@@ -76,6 +76,7 @@
       conversion: (data) => track('sale', data),
       lead: (data) => track('lead', data),
       consent: () => {
+        if (consented) return;
         consented = true;
         landed();
       },
