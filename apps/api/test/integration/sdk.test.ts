@@ -1,0 +1,87 @@
+// The SDK as partners install it: the built package (ESM and CJS), against a live API.
+import { createRequire } from 'node:module';
+import * as esm from '@affiliate/sdk';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from 'vitest';
+import { prisma } from '../../src/db.ts';
+import { createApiKey } from '../helpers.ts';
+import { approvedEnrollment } from '../programs.ts';
+import { startHttp } from '../tracking.ts';
+
+const cjs = createRequire(import.meta.url)('@affiliate/sdk') as typeof esm;
+
+let http: Awaited<ReturnType<typeof startHttp>>;
+beforeAll(async () => {
+  http = await startHttp();
+});
+afterAll(() => http.close());
+
+describe.each([
+  ['ESM', esm],
+  ['CJS', cjs],
+])('the SDK (%s build)', (_, sdk) => {
+  test('an affiliate gets a link, a click is followed, the merchant tracks the sale, the affiliate reads its commission', async () => {
+    const s = await approvedEnrollment();
+    const { key } = await createApiKey(s.merchant.token, s.merchantOrg.id, 'SECRET');
+    const url = `${http.url}/graphql`;
+    const affiliate = sdk.createClient({ url, token: s.aff.user.token });
+    const merchant = sdk.createClient({ url, apiKey: key });
+
+    const link = (await affiliate.CreateLink({ input: { enrollmentId: s.enrollmentId } })).createLink;
+    expect(link.shortUrl).toContain(link.code);
+    const clickId = new URL((await http.get(`/r/${link.code}`)).location!).searchParams.get('ref_id')!;
+    await http.tracking.recorder.flush();
+
+    const sale = await merchant.TrackSale({
+      input: { programId: s.program.id, orderId: `sdk-${clickId}`, amount: 12_345, currency: 'USD', clickId },
+    });
+    expect(sale.trackSale).toMatchObject({ attributed: true, replayed: false });
+    // Retrying is safe: the same order is a replay.
+    const again = await merchant.TrackSale({
+      input: { programId: s.program.id, orderId: `sdk-${clickId}`, amount: 12_345, currency: 'USD', clickId },
+    });
+    expect(again.trackSale).toEqual({ ...sale.trackSale, replayed: true });
+
+    const commissions = [];
+    for await (const commission of affiliate.commissions(s.enrollmentId, 1)) commissions.push(commission);
+    expect(commissions.map((c) => [c.kind, c.amount, c.currency, c.status])).toEqual([
+      ['SALE', 988, 'USD', 'PENDING'],
+    ]);
+    expect(await prisma.conversion.count({ where: { programId: s.program.id } })).toBe(1);
+  });
+
+  test('errors are typed by their code, with the fields that failed', async () => {
+    const s = await approvedEnrollment();
+    const { key } = await createApiKey(s.merchant.token, s.merchantOrg.id, 'SECRET');
+    const url = `${http.url}/graphql`;
+    const merchant = sdk.createClient({ url, apiKey: key });
+    const input = { programId: s.program.id, orderId: 'bad', amount: -1, currency: 'USD' };
+    const invalid = await merchant.TrackSale({ input }).catch((e: unknown) => e);
+    expect(invalid).toBeInstanceOf(sdk.InvalidInputError);
+    expect((invalid as esm.InvalidInputError).issues).toEqual([
+      expect.objectContaining({ path: 'input.amount' }),
+    ]);
+    const stranger = sdk.createClient({ url, apiKey: `sk_${'x'.repeat(32)}` });
+    await expect(stranger.TrackSale({ input: { ...input, amount: 1 } })).rejects.toBeInstanceOf(
+      sdk.UnauthenticatedError,
+    );
+    const other = await approvedEnrollment();
+    await expect(
+      merchant.TrackSale({ input: { ...input, programId: other.program.id, amount: 1 } }),
+    ).rejects.toBeInstanceOf(sdk.NotFoundError);
+    const offline = sdk.createClient({ url: 'http://127.0.0.1:9/graphql', apiKey: key, retries: 1 });
+    await expect(offline.TrackSale({ input: { ...input, amount: 1 } })).rejects.toBeInstanceOf(
+      sdk.NetworkError,
+    );
+  });
+});
+
+test('results and inputs are typed', () => {
+  type Client = ReturnType<typeof esm.createClient>;
+  expectTypeOf<Awaited<ReturnType<Client['TrackSale']>>['trackSale']>().toEqualTypeOf<{
+    conversionId: string;
+    attributed: boolean;
+    replayed: boolean;
+  }>();
+  expectTypeOf<Parameters<Client['TrackSale']>[0]['input']['amount']>().toEqualTypeOf<number>();
+  expectTypeOf<esm.InvalidInputError['issues']>().toEqualTypeOf<esm.Issue[]>();
+});
