@@ -1,9 +1,10 @@
 import { type DocumentNode, print } from 'graphql';
 import { AffiliateApiError, errorFor, NetworkError } from './errors.ts';
-import { getSdk } from './generated.ts';
+import { getSdk, type RefundSaleInput, type TrackLeadInput, type TrackSaleInput } from './generated.ts';
 
 export * from './errors.ts';
 export type * from './generated.ts';
+export { type ClickCookieOptions, setClickCookie } from './server.ts';
 
 export interface ClientOptions {
   /** The GraphQL endpoint, e.g. https://api.example.com/graphql */
@@ -74,6 +75,12 @@ export function createClient(options: ClientOptions) {
   const sdk = getSdk(request);
   return {
     ...sdk,
+    /** For merchants' back ends: records a sale once per order id (retries are safe). */
+    trackSale: async (input: TrackSaleInput) => (await sdk.TrackSale({ input })).trackSale,
+    /** Records a lead once per lead id. */
+    trackLead: async (input: TrackLeadInput) => (await sdk.TrackLead({ input })).trackLead,
+    /** A full or partial refund, or a chargeback, once per refund id. */
+    refund: async (input: RefundSaleInput) => (await sdk.RefundSale({ input })).refundSale,
     /** Every commission of an enrollment, newest first, fetched page by page. */
     commissions: (enrollmentId: string, pageSize = 50) =>
       paginate(async (after) => {

@@ -1,13 +1,24 @@
 // The SDK as partners install it: the built package (ESM and CJS), against a live API.
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import * as esm from '@affiliate/sdk';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from 'vitest';
 import { prisma } from '../../src/db.ts';
-import { createApiKey } from '../helpers.ts';
+import { createApiKey, ok } from '../helpers.ts';
 import { approvedEnrollment } from '../programs.ts';
 import { startHttp } from '../tracking.ts';
 
 const cjs = createRequire(import.meta.url)('@affiliate/sdk') as typeof esm;
+
+const linkOf = async (s: { enrollmentId: string; aff: { user: { token: string } } }) =>
+  (
+    await ok(
+      'mutation($input: CreateLinkInput!) { createLink(input: $input) { code } }',
+      { input: { enrollmentId: s.enrollmentId } },
+      s.aff.user.token,
+    )
+  ).createLink as { code: string };
 
 let http: Awaited<ReturnType<typeof startHttp>>;
 beforeAll(async () => {
@@ -47,6 +58,51 @@ describe.each([
       ['SALE', 988, 'USD', 'PENDING'],
     ]);
     expect(await prisma.conversion.count({ where: { programId: s.program.id } })).toBe(1);
+  });
+
+  test("the back-end helpers: trackSale, refund, and the click cookie set by the merchant's own server", async () => {
+    const s = await approvedEnrollment();
+    const { key } = await createApiKey(s.merchant.token, s.merchantOrg.id, 'SECRET');
+    const merchant = sdk.createClient({ url: `${http.url}/graphql`, apiKey: key });
+    const clickId = new URL((await http.get(`/r/${(await linkOf(s)).code}`)).location!).searchParams.get(
+      'ref_id',
+    )!;
+    await http.tracking.recorder.flush();
+
+    // The merchant's landing page, on its own node:http server.
+    const shop = createServer((req, res) => {
+      sdk.setClickCookie(req, res, { maxAgeDays: 45 });
+      res.setHeader('content-type', 'text/html');
+      res.end('<p>Tents</p>');
+    });
+    await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+    const shopUrl = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
+    const landed = await fetch(`${shopUrl}/tents?ref_id=${clickId}`);
+    expect(landed.headers.getSetCookie()).toEqual([
+      `aff_cid=${clickId}; Path=/; Max-Age=3888000; SameSite=Lax`,
+    ]);
+    expect((await fetch(`${shopUrl}/tents?ref_id=not-an-id`)).headers.getSetCookie()).toEqual([]);
+    shop.close();
+
+    const sale = await merchant.trackSale({
+      programId: s.program.id,
+      orderId: `helper-${clickId}`,
+      amount: 10_000,
+      currency: 'USD',
+      clickId,
+    });
+    expect(sale).toMatchObject({ attributed: true, replayed: false });
+    const refund = await merchant.refund({
+      programId: s.program.id,
+      orderId: `helper-${clickId}`,
+      refundId: 'r-1',
+      amount: 2_500,
+    });
+    expect(refund).toMatchObject({
+      replayed: false,
+      adjustment: { amount: 2_500 },
+      conversion: { refundedAmount: 2_500 },
+    });
   });
 
   test('errors are typed by their code, with the fields that failed', async () => {
