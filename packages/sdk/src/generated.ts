@@ -5,9 +5,47 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentNode } from 'graphql';
+export type AdjustAffiliateBalanceInput = {
+  /** Minor units of the program currency: positive credits, negative debits. */
+  amount: number;
+  enrollmentId: string;
+  reason: string;
+};
+
 export type AdjustmentKind =
   | 'CHARGEBACK'
   | 'REFUND';
+
+export type ApplyToProgramInput = {
+  /** The organization applying, which must have an affiliate profile. */
+  affiliateOrganizationId: string;
+  message?: string | null | undefined;
+  programId: string;
+};
+
+export type ApproveCommissionInput = {
+  commissionId: string;
+  /** Kept in the commission’s history. */
+  reason?: string | null | undefined;
+};
+
+/** How the conversion found its affiliate: CLICK (a click id inside the cookie window), COUPON (an affiliate's coupon code), CUSTOMER (a customer already attributed), NONE (unattributed). */
+export type AttributionMethod =
+  | 'CLICK'
+  | 'COUPON'
+  | 'CUSTOMER'
+  | 'NONE';
+
+export type AttributionModel =
+  | 'FIRST_CLICK'
+  | 'LAST_CLICK';
+
+export type BonusInput = {
+  amount: number;
+  basis: TierBasis;
+  period: Period;
+  threshold: number;
+};
 
 export type CommissionKind =
   | 'ADJUSTMENT'
@@ -25,6 +63,16 @@ export type CommissionStatus =
   | 'REJECTED'
   | 'REVERSED';
 
+export type ConversionKind =
+  | 'LEAD'
+  | 'SALE';
+
+/** HELD: waiting in the fraud review queue. REJECTED: earns nothing. */
+export type ConversionStatus =
+  | 'ACCEPTED'
+  | 'HELD'
+  | 'REJECTED';
+
 export type CreateLinkInput = {
   /** A custom code instead of a random one; unique across the network. */
   alias?: string | null | undefined;
@@ -37,12 +85,60 @@ export type CreateLinkInput = {
   utm?: UtmInput | null | undefined;
 };
 
+export type CreateWebhookEndpointInput = {
+  events: Array<WebhookEventType>;
+  organizationId: string;
+  url: string;
+};
+
+export type EnrollmentDecisionInput = {
+  enrollmentId: string;
+  reason?: string | null | undefined;
+};
+
+export type EnrollmentStatus =
+  | 'APPROVED'
+  | 'INVITED'
+  | 'PENDING'
+  | 'REJECTED'
+  | 'SUSPENDED'
+  | 'WITHDRAWN';
+
+/** PENDING, APPROVED, PAID: where the money stands. OWED: paid commissions reversed since. */
+export type LedgerAccount =
+  | 'APPROVED'
+  | 'OWED'
+  | 'PAID'
+  | 'PENDING';
+
+/** EARNED: a new commission (pending). APPROVED / REJECTED: its holding period ended or the merchant decided. REVERSED: a refund or chargeback before payment. CLAWBACK: the same after payment, owed back. */
+export type LedgerEntryType =
+  | 'ADJUSTMENT'
+  | 'APPROVED'
+  | 'BONUS'
+  | 'CLAWBACK'
+  | 'EARNED'
+  | 'PAYOUT'
+  | 'PAYOUT_FAILED'
+  | 'REJECTED'
+  | 'REVERSED';
+
 export type LineItemInput = {
   /** Minor units, for the whole line. */
   amount: number;
   name?: string | null | undefined;
   quantity: number;
   sku?: string | null | undefined;
+};
+
+export type MarkPayoutItemFailedInput = {
+  itemId: string;
+  reason: string;
+};
+
+export type MarkPayoutItemPaidInput = {
+  externalReference: string;
+  itemId: string;
 };
 
 export type MarketplaceFilter = {
@@ -67,6 +163,52 @@ export type MarketplaceSort =
   /** Most recently created first. */
   | 'NEWEST';
 
+export type PayoutItemStatus =
+  | 'FAILED'
+  | 'PAID'
+  | 'PENDING'
+  | 'PROCESSING';
+
+/** DRAFT → APPROVED → PROCESSING → PAID, FAILED or PARTIALLY_PAID once every item is settled. */
+export type PayoutStatus =
+  | 'APPROVED'
+  | 'DRAFT'
+  | 'FAILED'
+  | 'PAID'
+  | 'PARTIALLY_PAID'
+  | 'PROCESSING';
+
+export type Period =
+  | 'MONTH'
+  | 'QUARTER'
+  | 'YEAR';
+
+export type ProposalStatus =
+  | 'ACCEPTED'
+  | 'COUNTERED'
+  | 'OPEN'
+  | 'REJECTED'
+  | 'WITHDRAWN';
+
+export type ProposeTermsInput = {
+  changes: TermsChangesInput;
+  /** On acceptance when left out; never in the past. */
+  effectiveAt?: string | null | undefined;
+  enrollmentId: string;
+  message?: string | null | undefined;
+};
+
+export type RecurringInput = {
+  mode: RecurringMode;
+  months?: number | null | undefined;
+  rateBps?: number | null | undefined;
+};
+
+export type RecurringMode =
+  | 'LIFETIME'
+  | 'MONTHS'
+  | 'NONE';
+
 export type RefundSaleInput = {
   /** Minor units of the sale’s currency; defaults to everything not refunded yet. */
   amount?: number | null | undefined;
@@ -80,10 +222,66 @@ export type RefundSaleInput = {
   refundId: string;
 };
 
+export type RejectCommissionInput = {
+  commissionId: string;
+  /** Kept in the commission’s history, which the affiliate sees. */
+  reason: string;
+};
+
+export type RunPayoutInput = {
+  /** Pay commissions whose holding period ended by then. Defaults to now. */
+  cutoffAt?: string | null | undefined;
+  /** The merchant. */
+  organizationId: string;
+  /** One program; all of the merchant’s when left out. */
+  programId?: string | null | undefined;
+};
+
+export type SaleCommissionInput = {
+  /** Minor units (cents) of the program currency. */
+  flatAmount?: number | null | undefined;
+  /** Basis points: 1250 = 12.5%. */
+  rateBps?: number | null | undefined;
+  type: SaleCommissionType;
+};
+
 export type SaleCommissionType =
   | 'FLAT'
   | 'NONE'
   | 'PERCENTAGE';
+
+/** Proposed changes to the terms in force: a field left out keeps its value; a group given (sale, tiers, bonus, recurring) replaces that group; null removes an optional one. */
+export type TermsChangesInput = {
+  attributionModel?: AttributionModel | null | undefined;
+  bonus?: BonusInput | null | undefined;
+  clickAmount?: number | null | undefined;
+  cookieWindowDays?: number | null | undefined;
+  /** An exclusive coupon code for this affiliate. */
+  couponCode?: string | null | undefined;
+  holdingDays?: number | null | undefined;
+  leadAmount?: number | null | undefined;
+  minPayoutAmount?: number | null | undefined;
+  recurring?: RecurringInput | null | undefined;
+  sale?: SaleCommissionInput | null | undefined;
+  tiers?: TiersInput | null | undefined;
+};
+
+/** What a threshold counts: approved sales (COUNT) or their revenue in minor units (REVENUE). */
+export type TierBasis =
+  | 'COUNT'
+  | 'REVENUE';
+
+export type TierLevelInput = {
+  flatAmount?: number | null | undefined;
+  rateBps?: number | null | undefined;
+  threshold: number;
+};
+
+export type TiersInput = {
+  basis: TierBasis;
+  levels: Array<TierLevelInput>;
+  period: Period;
+};
 
 export type TrackLeadInput = {
   clickId?: string | null | undefined;
@@ -132,6 +330,17 @@ export type UtmInput = {
   term?: string | null | undefined;
 };
 
+/** Delivered with the name in lower case and a dot: CONVERSION_CREATED is "conversion.created". */
+export type WebhookEventType =
+  | 'COMMISSION_APPROVED'
+  | 'COMMISSION_REVERSED'
+  | 'CONVERSION_CREATED'
+  | 'ENROLLMENT_APPROVED'
+  | 'PAYOUT_CREATED'
+  | 'PAYOUT_PAID'
+  | 'TERMS_ACCEPTED'
+  | 'TERMS_PROPOSED';
+
 export type MarketplaceQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
@@ -158,6 +367,144 @@ export type EnrollmentCommissionsQueryVariables = Exact<{
 
 export type EnrollmentCommissionsQuery = { enrollment: { commissions: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, kind: CommissionKind, status: CommissionStatus, amount: number, currency: string, createdAt: string } }> } } };
 
+export type ApplyToProgramMutationVariables = Exact<{
+  input: ApplyToProgramInput;
+}>;
+
+
+export type ApplyToProgramMutation = { applyToProgram: { id: string, status: EnrollmentStatus, referralCode: string } };
+
+export type ProposeTermsMutationVariables = Exact<{
+  input: ProposeTermsInput;
+}>;
+
+
+export type ProposeTermsMutation = { proposeTerms: { id: string, status: ProposalStatus } };
+
+export type AffiliateAccountQueryVariables = Exact<{
+  organizationId: string;
+}>;
+
+
+export type AffiliateAccountQuery = { organization: { affiliateProfile: { id: string, balances: Array<{ programId: string, currency: string, pending: number, approved: number, paid: number, owed: number }> } | null } };
+
+export type AffiliateStatementQueryVariables = Exact<{
+  organizationId: string;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type AffiliateStatementQuery = { organization: { affiliateProfile: { statement: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, type: LedgerEntryType, account: LedgerAccount, amount: number, currency: string, memo: string | null, createdAt: string } }> } } | null } };
+
+export type ApproveEnrollmentMutationVariables = Exact<{
+  input: EnrollmentDecisionInput;
+}>;
+
+
+export type ApproveEnrollmentMutation = { approveEnrollment: { id: string, status: EnrollmentStatus } };
+
+export type RejectEnrollmentMutationVariables = Exact<{
+  input: EnrollmentDecisionInput;
+}>;
+
+
+export type RejectEnrollmentMutation = { rejectEnrollment: { id: string, status: EnrollmentStatus } };
+
+export type ApproveCommissionMutationVariables = Exact<{
+  input: ApproveCommissionInput;
+}>;
+
+
+export type ApproveCommissionMutation = { approveCommission: { id: string, status: CommissionStatus, amount: number } };
+
+export type RejectCommissionMutationVariables = Exact<{
+  input: RejectCommissionInput;
+}>;
+
+
+export type RejectCommissionMutation = { rejectCommission: { id: string, status: CommissionStatus, amount: number } };
+
+export type AdjustAffiliateBalanceMutationVariables = Exact<{
+  input: AdjustAffiliateBalanceInput;
+}>;
+
+
+export type AdjustAffiliateBalanceMutation = { adjustAffiliateBalance: { commission: { id: string, amount: number } | null } };
+
+export type ProgramConversionsQueryVariables = Exact<{
+  programId: string;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ProgramConversionsQuery = { program: { conversions: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, kind: ConversionKind, externalId: string, status: ConversionStatus, attribution: AttributionMethod, amount: number | null, currency: string | null, refundedAmount: number, occurredAt: string, enrollment: { id: string } | null, commissions: Array<{ id: string, kind: CommissionKind, status: CommissionStatus, amount: number }> } }> } } };
+
+export type ProgramBalancesQueryVariables = Exact<{
+  programId: string;
+}>;
+
+
+export type ProgramBalancesQuery = { program: { balances: Array<{ affiliateId: string, currency: string, pending: number, approved: number, paid: number, owed: number }> } };
+
+export type RunPayoutMutationVariables = Exact<{
+  input: RunPayoutInput;
+}>;
+
+
+export type RunPayoutMutation = { runPayout: { items: number, rolledOver: number, payout: { id: string, status: PayoutStatus, items: Array<{ id: string, amount: number, currency: string }> } | null } };
+
+export type ApprovePayoutMutationVariables = Exact<{
+  payoutId: string;
+}>;
+
+
+export type ApprovePayoutMutation = { approvePayout: { id: string, status: PayoutStatus } };
+
+export type StartPayoutProcessingMutationVariables = Exact<{
+  payoutId: string;
+}>;
+
+
+export type StartPayoutProcessingMutation = { startPayoutProcessing: { id: string, status: PayoutStatus } };
+
+export type MarkPayoutItemPaidMutationVariables = Exact<{
+  input: MarkPayoutItemPaidInput;
+}>;
+
+
+export type MarkPayoutItemPaidMutation = { markPayoutItemPaid: { id: string, status: PayoutItemStatus, externalReference: string | null } };
+
+export type MarkPayoutItemFailedMutationVariables = Exact<{
+  input: MarkPayoutItemFailedInput;
+}>;
+
+
+export type MarkPayoutItemFailedMutation = { markPayoutItemFailed: { id: string, status: PayoutItemStatus, failureReason: string | null } };
+
+export type PayoutExportQueryVariables = Exact<{
+  payoutId: string;
+}>;
+
+
+export type PayoutExportQuery = { payout: { csv: string, paypalFile: { file: string, included: number, left: Array<string> } } };
+
+export type CreateWebhookEndpointMutationVariables = Exact<{
+  input: CreateWebhookEndpointInput;
+}>;
+
+
+export type CreateWebhookEndpointMutation = { createWebhookEndpoint: { secret: string, endpoint: { id: string, url: string, events: Array<WebhookEventType>, enabled: boolean } } };
+
+export type SetWebhookEndpointEnabledMutationVariables = Exact<{
+  endpointId: string;
+  enabled: boolean;
+}>;
+
+
+export type SetWebhookEndpointEnabledMutation = { setWebhookEndpointEnabled: { id: string, enabled: boolean } };
+
 export type TrackSaleMutationVariables = Exact<{
   input: TrackSaleInput;
 }>;
@@ -183,6 +530,25 @@ export type RefundSaleMutation = { refundSale: { replayed: boolean, adjustment: 
 export const MarketplaceDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Marketplace"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"MarketplaceFilter"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"sort"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"MarketplaceSort"}}},"defaultValue":{"kind":"EnumValue","value":"NEWEST"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"marketplace"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}},{"kind":"Argument","name":{"kind":"Name","value":"sort"},"value":{"kind":"Variable","name":{"kind":"Name","value":"sort"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}}]}}]}}]}}]} as unknown as DocumentNode;
 export const CreateLinkDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateLink"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateLinkInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createLink"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"shortUrl"}},{"kind":"Field","name":{"kind":"Name","value":"target"}}]}}]}}]} as unknown as DocumentNode;
 export const EnrollmentCommissionsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"EnrollmentCommissions"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"enrollmentId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"enrollment"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"enrollmentId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"commissions"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode;
+export const ApplyToProgramDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ApplyToProgram"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ApplyToProgramInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"applyToProgram"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"referralCode"}}]}}]}}]} as unknown as DocumentNode;
+export const ProposeTermsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ProposeTerms"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ProposeTermsInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"proposeTerms"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}}]}}]} as unknown as DocumentNode;
+export const AffiliateAccountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"AffiliateAccount"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"organizationId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"organization"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"organizationId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"affiliateProfile"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"balances"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"programId"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}},{"kind":"Field","name":{"kind":"Name","value":"pending"}},{"kind":"Field","name":{"kind":"Name","value":"approved"}},{"kind":"Field","name":{"kind":"Name","value":"paid"}},{"kind":"Field","name":{"kind":"Name","value":"owed"}}]}}]}}]}}]}}]} as unknown as DocumentNode;
+export const AffiliateStatementDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"AffiliateStatement"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"organizationId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"organization"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"organizationId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"affiliateProfile"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"statement"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"account"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}},{"kind":"Field","name":{"kind":"Name","value":"memo"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode;
+export const ApproveEnrollmentDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ApproveEnrollment"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"EnrollmentDecisionInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"approveEnrollment"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}}]}}]} as unknown as DocumentNode;
+export const RejectEnrollmentDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RejectEnrollment"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"EnrollmentDecisionInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"rejectEnrollment"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}}]}}]} as unknown as DocumentNode;
+export const ApproveCommissionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ApproveCommission"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ApproveCommissionInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"approveCommission"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}}]} as unknown as DocumentNode;
+export const RejectCommissionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RejectCommission"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RejectCommissionInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"rejectCommission"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}}]} as unknown as DocumentNode;
+export const AdjustAffiliateBalanceDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AdjustAffiliateBalance"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"AdjustAffiliateBalanceInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"adjustAffiliateBalance"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"commission"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}}]}}]} as unknown as DocumentNode;
+export const ProgramConversionsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ProgramConversions"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"programId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"program"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"programId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"conversions"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"externalId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"attribution"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}},{"kind":"Field","name":{"kind":"Name","value":"refundedAmount"}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}},{"kind":"Field","name":{"kind":"Name","value":"enrollment"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"commissions"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode;
+export const ProgramBalancesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ProgramBalances"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"programId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"program"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"programId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"balances"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"affiliateId"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}},{"kind":"Field","name":{"kind":"Name","value":"pending"}},{"kind":"Field","name":{"kind":"Name","value":"approved"}},{"kind":"Field","name":{"kind":"Name","value":"paid"}},{"kind":"Field","name":{"kind":"Name","value":"owed"}}]}}]}}]}}]} as unknown as DocumentNode;
+export const RunPayoutDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RunPayout"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RunPayoutInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"runPayout"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"items"}},{"kind":"Field","name":{"kind":"Name","value":"rolledOver"}},{"kind":"Field","name":{"kind":"Name","value":"payout"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"items"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}}]}}]}}]}}]} as unknown as DocumentNode;
+export const ApprovePayoutDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ApprovePayout"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"payoutId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"approvePayout"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"payoutId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"payoutId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}}]}}]} as unknown as DocumentNode;
+export const StartPayoutProcessingDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"StartPayoutProcessing"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"payoutId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startPayoutProcessing"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"payoutId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"payoutId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}}]}}]} as unknown as DocumentNode;
+export const MarkPayoutItemPaidDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"MarkPayoutItemPaid"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"MarkPayoutItemPaidInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"markPayoutItemPaid"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"externalReference"}}]}}]}}]} as unknown as DocumentNode;
+export const MarkPayoutItemFailedDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"MarkPayoutItemFailed"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"MarkPayoutItemFailedInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"markPayoutItemFailed"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"failureReason"}}]}}]}}]} as unknown as DocumentNode;
+export const PayoutExportDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"PayoutExport"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"payoutId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"payout"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"payoutId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"csv"}},{"kind":"Field","name":{"kind":"Name","value":"paypalFile"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"file"}},{"kind":"Field","name":{"kind":"Name","value":"included"}},{"kind":"Field","name":{"kind":"Name","value":"left"}}]}}]}}]}}]} as unknown as DocumentNode;
+export const CreateWebhookEndpointDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateWebhookEndpoint"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateWebhookEndpointInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createWebhookEndpoint"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"secret"}},{"kind":"Field","name":{"kind":"Name","value":"endpoint"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"events"}},{"kind":"Field","name":{"kind":"Name","value":"enabled"}}]}}]}}]}}]} as unknown as DocumentNode;
+export const SetWebhookEndpointEnabledDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SetWebhookEndpointEnabled"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"endpointId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"enabled"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"setWebhookEndpointEnabled"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"endpointId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"endpointId"}}},{"kind":"Argument","name":{"kind":"Name","value":"enabled"},"value":{"kind":"Variable","name":{"kind":"Name","value":"enabled"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"enabled"}}]}}]}}]} as unknown as DocumentNode;
 export const TrackSaleDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"TrackSale"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"TrackSaleInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"trackSale"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"conversionId"}},{"kind":"Field","name":{"kind":"Name","value":"attributed"}},{"kind":"Field","name":{"kind":"Name","value":"replayed"}}]}}]}}]} as unknown as DocumentNode;
 export const TrackLeadDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"TrackLead"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"TrackLeadInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"trackLead"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"conversionId"}},{"kind":"Field","name":{"kind":"Name","value":"attributed"}},{"kind":"Field","name":{"kind":"Name","value":"replayed"}}]}}]}}]} as unknown as DocumentNode;
 export const RefundSaleDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RefundSale"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RefundSaleInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"refundSale"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"replayed"}},{"kind":"Field","name":{"kind":"Name","value":"adjustment"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"refundId"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"conversion"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"refundedAmount"}}]}}]}}]}}]} as unknown as DocumentNode;
@@ -197,6 +563,63 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     EnrollmentCommissions(variables: EnrollmentCommissionsQueryVariables, options?: C): Promise<EnrollmentCommissionsQuery> {
       return requester<EnrollmentCommissionsQuery, EnrollmentCommissionsQueryVariables>(EnrollmentCommissionsDocument, variables, options) as Promise<EnrollmentCommissionsQuery>;
+    },
+    ApplyToProgram(variables: ApplyToProgramMutationVariables, options?: C): Promise<ApplyToProgramMutation> {
+      return requester<ApplyToProgramMutation, ApplyToProgramMutationVariables>(ApplyToProgramDocument, variables, options) as Promise<ApplyToProgramMutation>;
+    },
+    ProposeTerms(variables: ProposeTermsMutationVariables, options?: C): Promise<ProposeTermsMutation> {
+      return requester<ProposeTermsMutation, ProposeTermsMutationVariables>(ProposeTermsDocument, variables, options) as Promise<ProposeTermsMutation>;
+    },
+    AffiliateAccount(variables: AffiliateAccountQueryVariables, options?: C): Promise<AffiliateAccountQuery> {
+      return requester<AffiliateAccountQuery, AffiliateAccountQueryVariables>(AffiliateAccountDocument, variables, options) as Promise<AffiliateAccountQuery>;
+    },
+    AffiliateStatement(variables: AffiliateStatementQueryVariables, options?: C): Promise<AffiliateStatementQuery> {
+      return requester<AffiliateStatementQuery, AffiliateStatementQueryVariables>(AffiliateStatementDocument, variables, options) as Promise<AffiliateStatementQuery>;
+    },
+    ApproveEnrollment(variables: ApproveEnrollmentMutationVariables, options?: C): Promise<ApproveEnrollmentMutation> {
+      return requester<ApproveEnrollmentMutation, ApproveEnrollmentMutationVariables>(ApproveEnrollmentDocument, variables, options) as Promise<ApproveEnrollmentMutation>;
+    },
+    RejectEnrollment(variables: RejectEnrollmentMutationVariables, options?: C): Promise<RejectEnrollmentMutation> {
+      return requester<RejectEnrollmentMutation, RejectEnrollmentMutationVariables>(RejectEnrollmentDocument, variables, options) as Promise<RejectEnrollmentMutation>;
+    },
+    ApproveCommission(variables: ApproveCommissionMutationVariables, options?: C): Promise<ApproveCommissionMutation> {
+      return requester<ApproveCommissionMutation, ApproveCommissionMutationVariables>(ApproveCommissionDocument, variables, options) as Promise<ApproveCommissionMutation>;
+    },
+    RejectCommission(variables: RejectCommissionMutationVariables, options?: C): Promise<RejectCommissionMutation> {
+      return requester<RejectCommissionMutation, RejectCommissionMutationVariables>(RejectCommissionDocument, variables, options) as Promise<RejectCommissionMutation>;
+    },
+    AdjustAffiliateBalance(variables: AdjustAffiliateBalanceMutationVariables, options?: C): Promise<AdjustAffiliateBalanceMutation> {
+      return requester<AdjustAffiliateBalanceMutation, AdjustAffiliateBalanceMutationVariables>(AdjustAffiliateBalanceDocument, variables, options) as Promise<AdjustAffiliateBalanceMutation>;
+    },
+    ProgramConversions(variables: ProgramConversionsQueryVariables, options?: C): Promise<ProgramConversionsQuery> {
+      return requester<ProgramConversionsQuery, ProgramConversionsQueryVariables>(ProgramConversionsDocument, variables, options) as Promise<ProgramConversionsQuery>;
+    },
+    ProgramBalances(variables: ProgramBalancesQueryVariables, options?: C): Promise<ProgramBalancesQuery> {
+      return requester<ProgramBalancesQuery, ProgramBalancesQueryVariables>(ProgramBalancesDocument, variables, options) as Promise<ProgramBalancesQuery>;
+    },
+    RunPayout(variables: RunPayoutMutationVariables, options?: C): Promise<RunPayoutMutation> {
+      return requester<RunPayoutMutation, RunPayoutMutationVariables>(RunPayoutDocument, variables, options) as Promise<RunPayoutMutation>;
+    },
+    ApprovePayout(variables: ApprovePayoutMutationVariables, options?: C): Promise<ApprovePayoutMutation> {
+      return requester<ApprovePayoutMutation, ApprovePayoutMutationVariables>(ApprovePayoutDocument, variables, options) as Promise<ApprovePayoutMutation>;
+    },
+    StartPayoutProcessing(variables: StartPayoutProcessingMutationVariables, options?: C): Promise<StartPayoutProcessingMutation> {
+      return requester<StartPayoutProcessingMutation, StartPayoutProcessingMutationVariables>(StartPayoutProcessingDocument, variables, options) as Promise<StartPayoutProcessingMutation>;
+    },
+    MarkPayoutItemPaid(variables: MarkPayoutItemPaidMutationVariables, options?: C): Promise<MarkPayoutItemPaidMutation> {
+      return requester<MarkPayoutItemPaidMutation, MarkPayoutItemPaidMutationVariables>(MarkPayoutItemPaidDocument, variables, options) as Promise<MarkPayoutItemPaidMutation>;
+    },
+    MarkPayoutItemFailed(variables: MarkPayoutItemFailedMutationVariables, options?: C): Promise<MarkPayoutItemFailedMutation> {
+      return requester<MarkPayoutItemFailedMutation, MarkPayoutItemFailedMutationVariables>(MarkPayoutItemFailedDocument, variables, options) as Promise<MarkPayoutItemFailedMutation>;
+    },
+    PayoutExport(variables: PayoutExportQueryVariables, options?: C): Promise<PayoutExportQuery> {
+      return requester<PayoutExportQuery, PayoutExportQueryVariables>(PayoutExportDocument, variables, options) as Promise<PayoutExportQuery>;
+    },
+    CreateWebhookEndpoint(variables: CreateWebhookEndpointMutationVariables, options?: C): Promise<CreateWebhookEndpointMutation> {
+      return requester<CreateWebhookEndpointMutation, CreateWebhookEndpointMutationVariables>(CreateWebhookEndpointDocument, variables, options) as Promise<CreateWebhookEndpointMutation>;
+    },
+    SetWebhookEndpointEnabled(variables: SetWebhookEndpointEnabledMutationVariables, options?: C): Promise<SetWebhookEndpointEnabledMutation> {
+      return requester<SetWebhookEndpointEnabledMutation, SetWebhookEndpointEnabledMutationVariables>(SetWebhookEndpointEnabledDocument, variables, options) as Promise<SetWebhookEndpointEnabledMutation>;
     },
     TrackSale(variables: TrackSaleMutationVariables, options?: C): Promise<TrackSaleMutation> {
       return requester<TrackSaleMutation, TrackSaleMutationVariables>(TrackSaleDocument, variables, options) as Promise<TrackSaleMutation>;

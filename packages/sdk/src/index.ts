@@ -87,6 +87,20 @@ export function createClient(options: ClientOptions) {
         const data = await sdk.EnrollmentCommissions({ enrollmentId, first: pageSize, after });
         return data.enrollment.commissions;
       }),
+    /** Every conversion of a program, newest first (the merchant's view). */
+    conversions: (programId: string, pageSize = 50) =>
+      paginate(
+        async (after) =>
+          (await sdk.ProgramConversions({ programId, first: pageSize, after })).program.conversions,
+      ),
+    /** An affiliate organization's statement: every ledger entry, newest first. */
+    statement: (organizationId: string, pageSize = 50) =>
+      paginate(async (after) => {
+        const data = await sdk.AffiliateStatement({ organizationId, first: pageSize, after });
+        return (
+          data.organization.affiliateProfile?.statement ?? { pageInfo: { hasNextPage: false }, edges: [] }
+        );
+      }),
     /** Every public program of the marketplace, page by page. */
     marketplace: (pageSize = 50) =>
       paginate(async (after) => (await sdk.Marketplace({ first: pageSize, after })).marketplace),

@@ -6,7 +6,7 @@ import * as esm from '@affiliate/sdk';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from 'vitest';
 import { prisma } from '../../src/db.ts';
 import { createApiKey, ok } from '../helpers.ts';
-import { approvedEnrollment } from '../programs.ts';
+import { activeProgram, affiliate, approvedEnrollment } from '../programs.ts';
 import { startHttp } from '../tracking.ts';
 
 const cjs = createRequire(import.meta.url)('@affiliate/sdk') as typeof esm;
@@ -103,6 +103,42 @@ describe.each([
       adjustment: { amount: 2_500 },
       conversion: { refundedAmount: 2_500 },
     });
+  });
+
+  test('the merchant approves an application, sees the conversion; the affiliate reads its statement', async () => {
+    const { merchant: owner, org, program } = await activeProgram();
+    const aff = await affiliate();
+    const url = `${http.url}/graphql`;
+    const merchant = sdk.createClient({ url, token: owner.token });
+    const partner = sdk.createClient({ url, token: aff.user.token });
+    const applied = (
+      await partner.ApplyToProgram({ input: { programId: program.id, affiliateOrganizationId: aff.org.id } })
+    ).applyToProgram;
+    expect(applied.status).toBe('PENDING');
+    expect(
+      (await merchant.ApproveEnrollment({ input: { enrollmentId: applied.id } })).approveEnrollment.status,
+    ).toBe('APPROVED');
+    const code = (await partner.CreateLink({ input: { enrollmentId: applied.id } })).createLink.code;
+    const clickId = new URL((await http.get(`/r/${code}`)).location!).searchParams.get('ref_id')!;
+    await http.tracking.recorder.flush();
+    const { key } = await createApiKey(owner.token, org.id, 'SECRET');
+    await sdk.createClient({ url, apiKey: key }).trackSale({
+      programId: program.id,
+      orderId: `o-${clickId}`,
+      amount: 5_000,
+      currency: 'USD',
+      clickId,
+    });
+    const seen = [];
+    for await (const conversion of merchant.conversions(program.id)) seen.push(conversion);
+    expect(
+      seen.map((c) => [c.externalId, c.attribution, c.enrollment?.id, c.commissions.map((m) => m.amount)]),
+    ).toEqual([[`o-${clickId}`, 'CLICK', applied.id, [400]]]);
+    const balances = (await merchant.ProgramBalances({ programId: program.id })).program.balances;
+    expect(balances).toEqual([expect.objectContaining({ currency: 'USD', pending: 400, approved: 0 })]);
+    const lines = [];
+    for await (const line of partner.statement(aff.org.id)) lines.push(line);
+    expect(lines.map((l) => [l.type, l.account, l.amount])).toEqual([['EARNED', 'PENDING', 400]]);
   });
 
   test('errors are typed by their code, with the fields that failed', async () => {
