@@ -177,3 +177,12 @@ test('results and inputs are typed', () => {
   expectTypeOf<Parameters<Client['TrackSale']>[0]['input']['amount']>().toEqualTypeOf<number>();
   expectTypeOf<esm.InvalidInputError['issues']>().toEqualTypeOf<esm.Issue[]>();
 });
+
+test('the build runs in browsers too: no Node built-ins, graphql its only import', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const built = readFileSync(fileURLToPath(import.meta.resolve('@affiliate/sdk')), 'utf8');
+  const imports = [...built.matchAll(/^import .* from ['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+  expect(imports).toEqual(['graphql']);
+  expect(built).not.toMatch(/require\(|node:/);
+});
