@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { sha256 } from './auth/tokens.ts';
+import { liveApiKey } from './auth/api-keys.ts';
 import { BodyTooLarge, readBody } from './clicks/body.ts';
-import type { Db } from './db.ts';
 
 // What the snippet's endpoints share: JSON sent as text/plain (a "simple" request, so no CORS
 // preflight), the organization's publishable key in the body, answers as JSON with CORS for the
@@ -68,10 +67,7 @@ export async function parseBody<S extends z.ZodType>(
 }
 
 /** The organization of a live publishable key, or null (the caller answers 401). */
-export async function publishableKeyOrg(db: Db, key: string): Promise<string | null> {
-  const found = await db.apiKey.findUnique({
-    where: { keyHash: sha256(key) },
-    select: { organizationId: true, kind: true, revokedAt: true },
-  });
-  return found && !found.revokedAt && found.kind === 'PUBLISHABLE' ? found.organizationId : null;
+export async function publishableKeyOrg(key: string): Promise<string | null> {
+  const found = await liveApiKey(key);
+  return found?.kind === 'PUBLISHABLE' ? found.organizationId : null;
 }

@@ -53,9 +53,15 @@ async function lookup(keyHash: string): Promise<Found | null> {
   return found;
 }
 
-export async function authenticateApiKey(key: string) {
+/** The key, if it exists and is not revoked: one cached lookup for the API and the snippet's endpoints. */
+export async function liveApiKey(key: string): Promise<Found | null> {
   const found = await lookup(sha256(key));
-  if (!found || found.revokedAt) throw unauthenticated('Invalid or revoked API key');
+  return found && !found.revokedAt ? found : null;
+}
+
+export async function authenticateApiKey(key: string) {
+  const found = await liveApiKey(key);
+  if (!found) throw unauthenticated('Invalid or revoked API key');
   const now = new Date();
   if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > lastUsedResolutionMs) {
     found.lastUsedAt = now;

@@ -37,7 +37,7 @@ export function landingHandler(
     const parsed = await parseBody(req, res, body, 8 * 1024);
     if (!parsed) return;
     try {
-      const organizationId = await publishableKeyOrg(db(), parsed.key);
+      const organizationId = await publishableKeyOrg(parsed.key);
       if (!organizationId) return reply(res, 401, { error: 'UNAUTHENTICATED' }, null);
       const enrollments = await db().enrollment.findMany({
         where: {

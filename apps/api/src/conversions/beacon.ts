@@ -34,7 +34,7 @@ export function conversionBeacon(log: Logger) {
     const parsed = await parseBody(req, res, body, 32 * 1024);
     if (!parsed) return;
     try {
-      const organizationId = await publishableKeyOrg(prisma, parsed.key);
+      const organizationId = await publishableKeyOrg(parsed.key);
       if (!organizationId) return reply(res, 401, { error: 'UNAUTHENTICATED' }, null);
       const programs = await prisma.program.findMany({
         where: {
