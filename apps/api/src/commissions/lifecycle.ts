@@ -189,16 +189,17 @@ export async function adjustBalance(
       ]);
       return { commissionId: commission.id };
     }
+    const groupId = uuidv7();
     await tx.ledgerEntry.create({
       data: {
         ...parties,
-        groupId: uuidv7(),
+        groupId,
         type: 'ADJUSTMENT',
         account: 'OWED',
         amount: -amount,
         memo: reason,
         createdById,
-        idempotencyKey: `adjusted:${uuidv7()}:in`,
+        idempotencyKey: `adjusted:${groupId}:in`,
       },
     });
     return { commissionId: null };
