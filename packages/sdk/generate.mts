@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { codegen } from '@graphql-codegen/core';
 import * as genericSdk from '@graphql-codegen/typescript-generic-sdk';
 import * as operations from '@graphql-codegen/typescript-operations';
-import { parse } from 'graphql';
+import { buildASTSchema, concatAST, parse, validate } from 'graphql';
 
 const here = (path: string) => new URL(path, import.meta.url);
 const schema = parse(readFileSync(here('../../apps/api/schema.graphql'), 'utf8'));
@@ -13,6 +13,13 @@ const documents = readdirSync(here('./operations/'))
   .filter((name) => name.endsWith('.graphql'))
   .sort()
   .map((name) => ({ location: name, document: parse(readFileSync(here(`./operations/${name}`), 'utf8')) }));
+
+// Codegen trusts the documents; a field the schema lost must fail here, not at a partner's runtime.
+const problems = validate(buildASTSchema(schema), concatAST(documents.map((d) => d.document)));
+if (problems.length) {
+  for (const problem of problems) console.error(problem.message);
+  process.exit(1);
+}
 
 const code = await codegen({
   filename: 'src/generated.ts',

@@ -1,10 +1,11 @@
 import { type DocumentNode, print } from 'graphql';
-import { AffiliateApiError, errorFor, NetworkError } from './errors.ts';
+import { AffiliateApiError, errorFor, NetworkError, RateLimitedError } from './errors.ts';
 import { getSdk, type RefundSaleInput, type TrackLeadInput, type TrackSaleInput } from './generated.ts';
 
 export * from './errors.ts';
 export type * from './generated.ts';
 export { type ClickCookieOptions, setClickCookie } from './server.ts';
+export * from './webhooks.ts';
 
 export interface ClientOptions {
   /** The GraphQL endpoint, e.g. https://api.example.com/graphql */
@@ -19,7 +20,7 @@ export interface ClientOptions {
   retries?: number;
 }
 
-interface Page<T> {
+export interface Page<T> {
   pageInfo: { hasNextPage: boolean; endCursor?: string | null };
   edges: { node: T }[];
 }
@@ -35,6 +36,27 @@ export async function* paginate<T>(
     if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return;
     after = page.pageInfo.endCursor;
   }
+}
+
+type PageVariables = { first?: number | null; after?: string | null };
+type Rest<V> = Omit<V, keyof PageVariables>;
+// Paged queries whose variables are all optional can be iterated with no arguments.
+type IteratorArgs<V> =
+  Partial<Rest<V>> extends Rest<V>
+    ? [variables?: Rest<V>, pageSize?: number]
+    : [variables: Rest<V>, pageSize?: number];
+
+const empty = { pageInfo: { hasNextPage: false }, edges: [] };
+
+/** Turns a paged query and where its connection sits into an async iterator over its nodes. */
+function pages<V extends PageVariables, D, T>(
+  query: (variables: V) => Promise<D>,
+  connection: (data: D) => Page<T> | null | undefined,
+) {
+  return (...[variables, pageSize = 50]: IteratorArgs<V>): AsyncGenerator<T, void, undefined> =>
+    paginate<T>(
+      async (after) => connection(await query({ ...variables, first: pageSize, after } as V)) ?? empty,
+    );
 }
 
 const tracking = new Set(['TrackSale', 'TrackLead', 'RefundSale']);
@@ -64,6 +86,13 @@ export function createClient(options: ClientOptions) {
       try {
         body = await response.json();
       } catch {
+        if (response.status === 429) {
+          const retryAfterSeconds = Number(response.headers.get('retry-after')) || null;
+          throw new RateLimitedError('Too many requests', 'RATE_LIMITED', {
+            code: 'RATE_LIMITED',
+            retryAfterSeconds,
+          });
+        }
         if (attempt < attempts && response.status >= 500) continue;
         throw new NetworkError(`HTTP ${response.status} without a GraphQL answer`, 'NETWORK_ERROR');
       }
@@ -81,29 +110,39 @@ export function createClient(options: ClientOptions) {
     trackLead: async (input: TrackLeadInput) => (await sdk.TrackLead({ input })).trackLead,
     /** A full or partial refund, or a chargeback, once per refund id. */
     refund: async (input: RefundSaleInput) => (await sdk.RefundSale({ input })).refundSale,
-    /** Every commission of an enrollment, newest first, fetched page by page. */
-    commissions: (enrollmentId: string, pageSize = 50) =>
-      paginate(async (after) => {
-        const data = await sdk.EnrollmentCommissions({ enrollmentId, first: pageSize, after });
-        return data.enrollment.commissions;
-      }),
-    /** Every conversion of a program, newest first (the merchant's view). */
-    conversions: (programId: string, pageSize = 50) =>
-      paginate(
-        async (after) =>
-          (await sdk.ProgramConversions({ programId, first: pageSize, after })).program.conversions,
-      ),
+
+    // Every list as an async iterator that fetches the next page when the caller needs it:
+    // `for await (const c of client.commissions({ enrollmentId })) …`.
+    /** The public, active programs. */
+    marketplace: pages(sdk.Marketplace, (d) => d.marketplace),
+    /** The signed-in user's organizations, with the role in each. */
+    memberships: pages(sdk.Me, (d) => d.me.memberships),
+    members: pages(sdk.OrganizationMembers, (d) => d.organization.members),
+    apiKeys: pages(sdk.OrganizationApiKeys, (d) => d.organization.apiKeys),
+    /** A merchant organization's programs. */
+    programs: pages(sdk.OrganizationPrograms, (d) => d.organization.programs),
+    termsVersions: pages(sdk.ProgramTermsVersions, (d) => d.program.termsVersions),
+    creatives: pages(sdk.ProgramCreatives, (d) => d.program.creatives),
+    /** A program's affiliates (the merchant's view), by status if given. */
+    enrollments: pages(sdk.ProgramEnrollments, (d) => d.program.enrollments),
+    /** An affiliate organization's programs. */
+    affiliateEnrollments: pages(
+      sdk.AffiliateEnrollments,
+      (d) => d.organization.affiliateProfile?.enrollments,
+    ),
+    /** A program's conversions, newest first, attributed or not (the merchant's view). */
+    conversions: pages(sdk.ProgramConversions, (d) => d.program.conversions),
+    enrollmentConversions: pages(sdk.EnrollmentConversions, (d) => d.enrollment.conversions),
+    /** An enrollment's commissions, newest first. */
+    commissions: pages(sdk.EnrollmentCommissions, (d) => d.enrollment.commissions),
+    proposals: pages(sdk.EnrollmentProposals, (d) => d.enrollment.proposals),
+    links: pages(sdk.EnrollmentLinks, (d) => d.enrollment.links),
+    clicks: pages(sdk.LinkClicks, (d) => d.link.clicks),
     /** An affiliate organization's statement: every ledger entry, newest first. */
-    statement: (organizationId: string, pageSize = 50) =>
-      paginate(async (after) => {
-        const data = await sdk.AffiliateStatement({ organizationId, first: pageSize, after });
-        return (
-          data.organization.affiliateProfile?.statement ?? { pageInfo: { hasNextPage: false }, edges: [] }
-        );
-      }),
-    /** Every public program of the marketplace, page by page. */
-    marketplace: (pageSize = 50) =>
-      paginate(async (after) => (await sdk.Marketplace({ first: pageSize, after })).marketplace),
+    statement: pages(sdk.AffiliateStatement, (d) => d.organization.affiliateProfile?.statement),
+    payoutItems: pages(sdk.AffiliatePayoutItems, (d) => d.organization.affiliateProfile?.payoutItems),
+    /** A merchant organization's payout batches. */
+    payouts: pages(sdk.OrganizationPayouts, (d) => d.organization.payouts),
   };
 }
 

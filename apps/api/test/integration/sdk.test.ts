@@ -53,7 +53,8 @@ describe.each([
     expect(again.trackSale).toEqual({ ...sale.trackSale, replayed: true });
 
     const commissions = [];
-    for await (const commission of affiliate.commissions(s.enrollmentId, 1)) commissions.push(commission);
+    for await (const commission of affiliate.commissions({ enrollmentId: s.enrollmentId }, 1))
+      commissions.push(commission);
     expect(commissions.map((c) => [c.kind, c.amount, c.currency, c.status])).toEqual([
       ['SALE', 988, 'USD', 'PENDING'],
     ]);
@@ -130,14 +131,14 @@ describe.each([
       clickId,
     });
     const seen = [];
-    for await (const conversion of merchant.conversions(program.id)) seen.push(conversion);
+    for await (const conversion of merchant.conversions({ programId: program.id })) seen.push(conversion);
     expect(
       seen.map((c) => [c.externalId, c.attribution, c.enrollment?.id, c.commissions.map((m) => m.amount)]),
     ).toEqual([[`o-${clickId}`, 'CLICK', applied.id, [400]]]);
     const balances = (await merchant.ProgramBalances({ programId: program.id })).program.balances;
     expect(balances).toEqual([expect.objectContaining({ currency: 'USD', pending: 400, approved: 0 })]);
     const lines = [];
-    for await (const line of partner.statement(aff.org.id)) lines.push(line);
+    for await (const line of partner.statement({ organizationId: aff.org.id })) lines.push(line);
     expect(lines.map((l) => [l.type, l.account, l.amount])).toEqual([['EARNED', 'PENDING', 400]]);
   });
 
