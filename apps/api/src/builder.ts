@@ -3,7 +3,7 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { hasEnrollmentIn, isEnrolledAffiliateOf, isPartyTo } from './auth/access.ts';
 import { actsFor } from './auth/scopes.ts';
 import type { Viewer } from './auth/viewer.ts';
@@ -16,6 +16,8 @@ import type { PrismaTypes } from './prisma-types.ts';
 export interface Context {
   viewer: Viewer;
   requestId: string;
+  /** The caller's IP, when served over HTTP (the fraud rules compare sign-in IPs, hashed). */
+  clientIp?: string | null;
 }
 
 export const builder = new SchemaBuilder<{
@@ -23,7 +25,10 @@ export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
-  Scalars: { DateTime: { Input: Date; Output: Date } };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+  };
   AuthScopes: {
     public: boolean;
     /** a user or a secret key (a publishable key only reports clicks and conversions) */
@@ -94,5 +99,6 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.addScalarType('DateTime', DateTimeResolver);
+builder.addScalarType('JSONObject', JSONObjectResolver);
 builder.queryType({});
 builder.mutationType({});

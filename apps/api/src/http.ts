@@ -18,7 +18,7 @@ const code = /^\/r\/([A-Za-z0-9_-]{1,64})\/?(?:\?|$)/;
 export function requestListener(app: App, tracking: Tracking) {
   const redirect = redirectHandler(tracking.cache, tracking.recorder, tracking.settings, logger);
   const landing = landingHandler(() => prisma, tracking.recorder, tracking.settings, logger);
-  const conversion = conversionBeacon(logger);
+  const conversion = conversionBeacon(logger, tracking.settings);
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     if (url.startsWith('/r/')) {

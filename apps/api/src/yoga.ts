@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, useReadinessCheck } from 'graphql-yoga';
 import { resolveViewer } from './auth/viewer.ts';
@@ -7,6 +8,11 @@ import { config } from './config.ts';
 import { prisma } from './db.ts';
 import { logger } from './logger.ts';
 import { schema } from './schema/index.ts';
+
+// Behind a trusted proxy the first X-Forwarded-For hop, else the socket's peer; none in process.
+const clientIp = (request: Request, req?: IncomingMessage) =>
+  (config().TRUST_PROXY ? request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() : undefined) ||
+  (req?.socket.remoteAddress ?? null);
 
 // One id per request: the caller's X-Request-Id when it is sane, else a new one. It is echoed
 // in the response header, logged with the operation, and put on masked errors.
@@ -112,10 +118,10 @@ export function createApp(options: { schema?: GraphQLSchema } = {}) {
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    context: async ({ request }): Promise<Context> => {
+    context: async ({ request, req }: { request: Request; req?: IncomingMessage }): Promise<Context> => {
       const requestId = requestIdOf(request);
       try {
-        return { viewer: await resolveViewer(request.headers), requestId };
+        return { viewer: await resolveViewer(request.headers), requestId, clientIp: clientIp(request, req) };
       } catch (error) {
         if (!isGraphQLError(error)) throw error;
         throw new GraphQLError(error.message, {

@@ -138,6 +138,8 @@ export function createClient(options: ClientOptions) {
     proposals: pages(sdk.EnrollmentProposals, (d) => d.enrollment.proposals),
     links: pages(sdk.EnrollmentLinks, (d) => d.enrollment.links),
     clicks: pages(sdk.LinkClicks, (d) => d.link.clicks),
+    /** Conversions held by a fraud rule, oldest first, with the rules that fired. */
+    reviewQueue: pages(sdk.ReviewQueue, (d) => d.program.reviewQueue),
     /** An affiliate organization's statement: every ledger entry, newest first. */
     statement: pages(sdk.AffiliateStatement, (d) => d.organization.affiliateProfile?.statement),
     payoutItems: pages(sdk.AffiliatePayoutItems, (d) => d.organization.affiliateProfile?.payoutItems),

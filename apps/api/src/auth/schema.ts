@@ -3,6 +3,7 @@ import { builder, type Context } from '../builder.ts';
 import { config } from '../config.ts';
 import { prisma } from '../db.ts';
 import { conflict, unauthenticated } from '../errors.ts';
+import { rememberSignInIp } from '../fraud/account-ips.ts';
 import { isUniqueViolation } from '../prisma-errors.ts';
 import { email, input, name } from '../validation.ts';
 import { decoyHash, hashPassword, verifyPassword } from './password.ts';
@@ -45,6 +46,7 @@ async function startSession(
 ): Promise<Session> {
   const access = await signAccessToken(userId);
   const refreshToken = refresh ?? (await issueRefreshToken(userId));
+  await rememberSignInIp(userId, context.clientIp);
   context.viewer = await resolveUserViewer(userId);
   return {
     userId,

@@ -21,7 +21,7 @@ export interface VisitorSettings {
 
 // isbot's pattern costs microseconds per match, and the same few user agents make most traffic.
 const verdicts = new Map<string, boolean>();
-function isBotAgent(agent: string): boolean {
+export function isBotAgent(agent: string): boolean {
   let verdict = verdicts.get(agent);
   if (verdict === undefined) {
     verdict = isbot(agent);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { forgetOldSignInIps } from '../fraud/account-ips.ts';
 import { every } from '../periodic.ts';
 import { bookClickCommissions } from './clicks.ts';
 import { approveDue } from './lifecycle.ts';
@@ -15,6 +16,7 @@ export function startCommissionJobs(intervalMs: number, log: Pick<Logger, 'info'
     async () => {
       const clickDays = await bookClickCommissions();
       const approved = await approveDue();
+      await forgetOldSignInIps();
       if (clickDays || approved) log.info({ clickDays, approved }, 'commission jobs ran');
     },
     log,

@@ -99,6 +99,15 @@ export async function decideCommission(
         `The commission is ${commission.status.toLowerCase()}: only a pending one can be approved or rejected`,
       );
     const approve = decision === 'APPROVE';
+    if (approve) {
+      const [held] = await tx.$queryRaw<{ status: string }[]>`
+        SELECT v.status FROM "Commission" c JOIN "Conversion" v ON v.id = c."conversionId"
+        WHERE c.id = ${commissionId}::uuid AND v.status <> 'ACCEPTED'`;
+      if (held)
+        throw conflict(
+          `The conversion is ${held.status.toLowerCase()}: review it (reviewConversion) before approving its commission`,
+        );
+    }
     await tx.commission.update({
       where: { id: commissionId },
       data: { status: approve ? 'APPROVED' : 'REJECTED' },

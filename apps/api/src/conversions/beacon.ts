@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { originOf, parseBody, publishableKeyOrg, refuseOtherMethods, reply } from '../beacon.ts';
+import { readVisitor, type VisitorSettings } from '../clicks/visitor.ts';
 import { prisma } from '../db.ts';
 import { AppError } from '../errors.ts';
 import { isAllowedUrl } from '../programs/urls.ts';
@@ -12,9 +13,10 @@ import { recordConversion } from './record.ts';
 const key = z.string().regex(/^pk_[\w-]{32}$/, 'must be a publishable key (pk_…)');
 // The browser cannot know program ids unless told; with one program the key is enough.
 const programId = saleFields.programId.nullish();
-// The time is the server's: a browser's clock is not to be trusted with a cookie window.
-const { occurredAt: _sale, ...sale } = saleFields;
-const { occurredAt: _lead, ...lead } = leadFields;
+// The time is the server's: a browser's clock is not to be trusted with a cookie window. So are
+// the visitor's IP and user agent, read from the request.
+const { occurredAt: _sale, ip: _saleIp, userAgent: _saleAgent, ...sale } = saleFields;
+const { occurredAt: _lead, ip: _leadIp, userAgent: _leadAgent, ...lead } = leadFields;
 const body = z.discriminatedUnion('type', [
   z.object({ ...sale, type: z.literal('sale'), key, programId }),
   z.object({ ...lead, type: z.literal('lead'), key, programId }),
@@ -27,7 +29,7 @@ const status: Record<string, number> = { NOT_FOUND: 404, CONFLICT: 409, INVALID_
  * organization's publishable key, into the same code path as trackSale and trackLead. Answers
  * `{ conversionId, replayed, attributed }` and nothing about commissions.
  */
-export function conversionBeacon(log: Logger) {
+export function conversionBeacon(log: Logger, settings: VisitorSettings) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const origin = originOf(req);
     if (refuseOtherMethods(req, res)) return;
@@ -65,7 +67,8 @@ export function conversionBeacon(log: Logger) {
           { error: 'FORBIDDEN', message: "origin is not one of the program's domains" },
           null,
         );
-      const value = { ...parsed, programId: program.id };
+      const visitor = readVisitor(req, settings);
+      const value = { ...parsed, programId: program.id, ip: visitor.ip, userAgent: visitor.userAgent };
       const recorded = await recordConversion(
         value.type === 'sale' ? saleReport(value, 'SNIPPET') : leadReport(value, 'SNIPPET'),
       );

@@ -24,6 +24,12 @@ const lineItem = z.object({
 export const couponCode = z.string().trim().toUpperCase().min(1).max(32, 'must be at most 32 characters');
 const clickIds = z.array(id).max(10, 'at most 10 click ids');
 
+// The customer's browser, for the fraud rules: the IP is kept only as a daily-salted hash.
+const visitorFields = {
+  ip: z.union([z.ipv4(), z.ipv6()], { message: 'must be an IPv4 or IPv6 address' }).nullish(),
+  userAgent: z.string().trim().max(512, 'must be at most 512 characters').nullish(),
+};
+
 export const saleFields = {
   programId: id,
   orderId: externalId,
@@ -36,6 +42,7 @@ export const saleFields = {
   clickId: id.nullish(),
   clickIds: clickIds.nullish(),
   lineItems: z.array(lineItem).max(100, 'at most 100 line items').nullish(),
+  ...visitorFields,
 };
 
 const contactField = z.string().trim().max(256, 'must be at most 256 characters').nullish();
@@ -53,6 +60,7 @@ export const leadFields = {
   couponCode: couponCode.nullish(),
   clickId: id.nullish(),
   clickIds: clickIds.nullish(),
+  ...visitorFields,
 };
 
 export const refundFields = {

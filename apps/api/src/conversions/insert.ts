@@ -19,6 +19,18 @@ export interface NewConversion {
   emailHash: string | null;
   contact: Record<string, string> | null;
   consent: boolean;
+  /** ACCEPTED, or HELD / REJECTED by a fraud rule. */
+  status: 'ACCEPTED' | 'HELD' | 'REJECTED';
+  ipHash: string | null;
+  userAgent: string | null;
+}
+
+/** A fraud rule that fired, written with the conversion. */
+export interface NewFlag {
+  id: string;
+  rule: string;
+  action: string;
+  evidence: unknown;
 }
 
 export interface NewCustomer {
@@ -46,25 +58,26 @@ export interface Earned {
   lines: NewCommission[];
 }
 
-// $1-$19 the conversion, $20-$22 the customer, $23-$27 the commissions' shared fields, $28-$34
-// one array per commission field, $35-$37 the outbox events (ids, organizations, bodies). Arrays
-// and unnest keep the text fixed, so it is prepared once.
+// $1-$19 and $38-$40 the conversion, $20-$22 the customer, $23-$27 the commissions' shared
+// fields, $28-$34 one array per commission field, $35-$37 the outbox events (ids, organizations,
+// bodies), $41-$44 the fraud flags. Arrays and unnest keep the text fixed, so it is prepared once.
 const text = `
   WITH customer AS (
     INSERT INTO "Customer" (id, "programId", "externalId", "emailHash", "enrollmentId")
-    SELECT $20::uuid, $2::uuid, $21::text, $22::text, $7::uuid
+    SELECT $20::uuid, $2::uuid, $21::text, $22::text, CASE WHEN $38::"ConversionStatus" <> 'REJECTED' THEN $7::uuid END
     WHERE $20::uuid IS NOT NULL
-    -- A customer keeps the first affiliate it was attributed to.
+    -- A customer keeps the first affiliate it was attributed to (not one a fraud rule rejected).
     ON CONFLICT ("programId", "externalId")
       DO UPDATE SET "enrollmentId" = coalesce("Customer"."enrollmentId", excluded."enrollmentId")
     RETURNING id
   ), conversion AS (
     INSERT INTO "Conversion" (id, "programId", kind, "externalId", source, "occurredAt", "enrollmentId",
       "clickId", "couponCodeId", "customerId", attribution, amount, currency, "programAmount",
-      "exchangeRate", "isRenewal", "lineItems", "emailHash", contact, consent)
+      "exchangeRate", "isRenewal", "lineItems", "emailHash", contact, consent, status, "ipHash", "userAgent")
     VALUES ($1::uuid, $2::uuid, $3::"ConversionKind", $4::text, $5::"ConversionSource", $6::timestamptz,
       $7::uuid, $8::uuid, $9::uuid, (SELECT id FROM customer), $10::"AttributionMethod", $11::int, $12::text,
-      $13::int, $14::numeric, $15::boolean, $16::jsonb, $17::text, $18::jsonb, $19::boolean)
+      $13::int, $14::numeric, $15::boolean, $16::jsonb, $17::text, $18::jsonb, $19::boolean,
+      $38::"ConversionStatus", $39::text, $40::text)
     ON CONFLICT ("programId", kind, "externalId") DO NOTHING
     RETURNING id
   ), line AS (
@@ -86,6 +99,11 @@ const text = `
       SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'kind', m.kind, 'amount', m.amount,
         'currency', m.currency) ORDER BY m.id), '[]'::jsonb) FROM commission m))
     FROM unnest($35::uuid[], $36::uuid[], $37::text[]) AS e(id, org, payload), conversion
+  ), flag AS (
+    INSERT INTO "FraudFlag" (id, "programId", "enrollmentId", "conversionId", "clickId", rule, action, evidence)
+    SELECT f.id, $2::uuid, $7::uuid, conversion.id, $8::uuid, f.rule, f.action, f.evidence
+    FROM unnest($41::uuid[], $42::"FraudRule"[], $43::"FraudAction"[], $44::jsonb[]) AS f(id, rule, action, evidence),
+      conversion
   ), ledger AS (
     INSERT INTO "LedgerEntry" (id, "groupId", type, account, amount, currency, "programId", "enrollmentId",
       "affiliateId", "commissionId", "idempotencyKey")
@@ -112,6 +130,7 @@ export async function insertConversion(
   customer: NewCustomer | null,
   earned: Earned | null,
   events: readonly { id: string; organizationId: string; payload: unknown }[] = [],
+  flags: readonly NewFlag[] = [],
 ): Promise<boolean> {
   const lines = earned?.lines ?? [];
   const { rows } = await db.query({
@@ -155,6 +174,13 @@ export async function insertConversion(
       events.map((e) => e.id),
       events.map((e) => e.organizationId),
       events.map((e) => JSON.stringify(e.payload)),
+      c.status,
+      c.ipHash,
+      c.userAgent,
+      flags.map((f) => f.id),
+      flags.map((f) => f.rule),
+      flags.map((f) => f.action),
+      flags.map((f) => JSON.stringify(f.evidence)),
     ],
   });
   return rows.length === 1;

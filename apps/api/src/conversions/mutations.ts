@@ -51,6 +51,14 @@ const TrackSaleInput = builder.inputType('TrackSaleInput', {
       description: 'More click ids the visitor brought (first-click programs).',
     }),
     lineItems: t.field({ type: [LineItemInput], required: false }),
+    ip: t.string({
+      required: false,
+      description: "The customer's IP address, for the fraud rules; kept only as a hash salted per day.",
+    }),
+    userAgent: t.string({
+      required: false,
+      description: "The customer's browser user agent, for the fraud rules.",
+    }),
   }),
   validate: saleInput,
 });
@@ -72,6 +80,14 @@ const TrackLeadInput = builder.inputType('TrackLeadInput', {
     couponCode: t.string({ required: false }),
     clickId: t.id({ required: false }),
     clickIds: t.idList({ required: false }),
+    ip: t.string({
+      required: false,
+      description: "The customer's IP address, for the fraud rules; kept only as a hash salted per day.",
+    }),
+    userAgent: t.string({
+      required: false,
+      description: "The customer's browser user agent, for the fraud rules.",
+    }),
   }),
   validate: leadInput,
 });
@@ -153,6 +169,7 @@ export const saleReport = (v: SaleInput, source: ConversionReport['source']): Co
   clickIds: clickIdsOf(v),
   contact: null,
   consent: false,
+  visitor: { ip: v.ip ?? null, userAgent: v.userAgent ?? null },
 });
 
 export const leadReport = (v: LeadInput, source: ConversionReport['source']): ConversionReport => {
@@ -176,6 +193,7 @@ export const leadReport = (v: LeadInput, source: ConversionReport['source']): Co
     clickIds: clickIdsOf(v),
     contact: Object.keys(contact).length ? contact : null,
     consent: v.consent,
+    visitor: { ip: v.ip ?? null, userAgent: v.userAgent ?? null },
   };
 };
 

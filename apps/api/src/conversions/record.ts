@@ -1,4 +1,5 @@
 import { sha256 } from '../auth/tokens.ts';
+import { hashIp } from '../clicks/ip-hash.ts';
 import {
   commissionsFor,
   periodOf,
@@ -7,6 +8,7 @@ import {
 } from '../commissions/engine.ts';
 import { type Db, prisma, statementName, statements, statementsTransaction } from '../db.ts';
 import { conflict, notFound } from '../errors.ts';
+import { screen } from '../fraud/screen.ts';
 import { uuidv7 } from '../ids.ts';
 import { type ProgramFacts, programFacts } from '../programs/facts-cache.ts';
 import { MAX_AMOUNT } from '../programs/money.ts';
@@ -34,6 +36,8 @@ export interface ConversionReport {
   clickIds: string[];
   contact: Record<string, string> | null;
   consent: boolean;
+  /** The customer's browser, when known: the snippet's request, or what a back end passes on. */
+  visitor: { ip: string | null; userAgent: string | null };
 }
 
 export interface Recorded {
@@ -76,8 +80,29 @@ export async function recordConversion(report: ConversionReport, known?: Program
     throw conflict(`The program is ${program.status.toLowerCase()}: it does not record conversions`);
   const money = report.kind === 'SALE' ? await inProgramCurrency(prisma, program, report) : null;
   const plan = await planOf(report, facts, money);
-  const earns = plan.earns;
   const c = plan.conversion;
+  c.ipHash = report.visitor.ip ? await hashIp(report.visitor.ip) : null;
+  c.userAgent = report.visitor.userAgent?.slice(0, 512) || null;
+  // Fraud rules guard what an affiliate is paid: an unattributed conversion pays nobody.
+  const verdict = c.enrollmentId
+    ? await screen({
+        programId: c.programId,
+        enrollmentId: c.enrollmentId,
+        affiliateOrganizationId: facts.affiliates[c.enrollmentId]!.organizationId,
+        clickId: c.clickId,
+        occurredAt: c.occurredAt,
+        customerId: report.customerId,
+        email: report.email,
+        emailHash: c.emailHash,
+        ipHash: c.ipHash,
+        userAgent: c.userAgent,
+        amount: money?.amount ?? null,
+      })
+    : { status: 'ACCEPTED' as const, flags: [] };
+  c.status = verdict.status;
+  // A rejected conversion earns nothing; a held one earns as usual, but is not approved until
+  // a reviewer accepts it.
+  const earns = verdict.status === 'REJECTED' ? null : plan.earns;
   const events = await eventsToWrite(
     prisma,
     [
@@ -97,6 +122,7 @@ export async function recordConversion(report: ConversionReport, known?: Program
         programAmount: c.programAmount,
         attribution: c.attribution,
         enrollmentId: c.enrollmentId,
+        status: c.status,
       },
     })),
   );
@@ -120,6 +146,7 @@ export async function recordConversion(report: ConversionReport, known?: Program
             plan.customer,
             earned(earns, program.currency, before),
             events,
+            verdict.flags,
           );
         })
       : await insertConversion(
@@ -128,6 +155,7 @@ export async function recordConversion(report: ConversionReport, known?: Program
           plan.customer,
           earns ? earned(earns, program.currency, { tier: zero, bonus: zero }) : null,
           events,
+          verdict.flags,
         );
   if (inserted)
     return {
@@ -202,6 +230,9 @@ async function planOf(
     // A lead's contact details are kept only with the person's consent.
     contact: r.consent && r.contact ? r.contact : null,
     consent: r.consent,
+    status: 'ACCEPTED',
+    ipHash: null,
+    userAgent: null,
   };
   const customerRow = r.customerId ? { id: uuidv7(), externalId: r.customerId, emailHash } : null;
   let earns: Earning | null = null;

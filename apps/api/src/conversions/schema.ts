@@ -55,7 +55,7 @@ const LeadContact = builder.objectRef<Contact>('LeadContact').implement({
 });
 
 /** Visible to the merchant, and to the affiliate it is attributed to. */
-const canSeeConversion = (
+export const canSeeConversion = (
   viewer: Parameters<typeof actsFor>[0],
   row: { program: { organizationId: string }; enrollment: { affiliate: { organizationId: string } } | null },
 ) =>

@@ -10,6 +10,8 @@ import '../conversions/schema.ts';
 import '../creatives/schema.ts';
 import '../enrollments/mutations.ts';
 import '../enrollments/schema.ts';
+import '../fraud/mutations.ts';
+import '../fraud/schema.ts';
 import '../links/mutations.ts';
 import '../links/schema.ts';
 import '../marketplace/schema.ts';

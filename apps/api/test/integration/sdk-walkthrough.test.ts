@@ -296,6 +296,7 @@ test('list iterators and webhook events are typed', () => {
     | 'commission.approved'
     | 'commission.reversed'
     | 'conversion.created'
+    | 'conversion.reviewed'
     | 'enrollment.approved'
     | 'payout.created'
     | 'payout.paid'
