@@ -55,19 +55,15 @@ const text = `
       CASE WHEN $4::text IS NOT NULL AND $4::text IN (SELECT "ipHash" FROM own_ips) THEN 'CONVERSION_IP' END,
       CASE WHEN (SELECT "ipHash" FROM click) IN (SELECT "ipHash" FROM own_ips) THEN 'CLICK_IP' END
     ], NULL) AS "selfReferral",
-    CASE WHEN $8::int IS NOT NULL THEN (
-      SELECT count(*)::int FROM "Click" k, click c
-      WHERE k."linkId" = c."linkId" AND k."ipHash" = c."ipHash"
+    -- One pass over the affiliate's clicks in the window; none without an IP hash to compare.
+    (SELECT json_build_object('link', count(*) FILTER (WHERE k."linkId" = c."linkId"), 'affiliate', count(*))
+      FROM "Click" k, click c
+      WHERE $8::int IS NOT NULL AND c."ipHash" IS NOT NULL AND k."enrollmentId" = $2::uuid
         AND k."createdAt" > c."createdAt" - make_interval(mins => $8::int) AND k."createdAt" <= c."createdAt"
-    ) END AS "fromIpOnLink",
-    CASE WHEN $8::int IS NOT NULL THEN (
-      SELECT count(*)::int FROM "Click" k, click c
-      WHERE k."enrollmentId" = $2::uuid AND k."ipHash" = c."ipHash"
-        AND k."createdAt" > c."createdAt" - make_interval(mins => $8::int) AND k."createdAt" <= c."createdAt"
-    ) END AS "fromIpOnAffiliate",
+        AND k."ipHash" = c."ipHash") AS flood,
     CASE WHEN $9::int IS NOT NULL AND $3::uuid IS NOT NULL THEN (
       SELECT count(*)::int + 1 FROM "Conversion" v
-      WHERE v."clickId" = $3::uuid AND v."occurredAt" > $7::timestamptz - make_interval(mins => $9::int)
+      WHERE v."enrollmentId" = $2::uuid AND v."clickId" = $3::uuid AND v."occurredAt" > $7::timestamptz - make_interval(mins => $9::int)
         AND v."occurredAt" <= $7::timestamptz
     ) END AS "byClick",
     CASE WHEN $9::int IS NOT NULL AND $4::text IS NOT NULL THEN (
@@ -90,8 +86,7 @@ const text = `
 interface Raw {
   click: { id: string; userAgent: string | null; createdAt: string } | null;
   selfReferral: Signals['selfReferral'];
-  fromIpOnLink: number | null;
-  fromIpOnAffiliate: number | null;
+  flood: { link: number; affiliate: number } | null;
   byClick: number | null;
   byIp: number | null;
   byCustomer: number | null;
@@ -143,8 +138,8 @@ export async function readSignals(
       id: raw.click.id,
       secondsBeforeConversion: Math.floor((s.occurredAt.getTime() - Date.parse(raw.click.createdAt)) / 1000),
       userAgent: raw.click.userAgent,
-      fromIpOnLink: raw.fromIpOnLink,
-      fromIpOnAffiliate: raw.fromIpOnAffiliate,
+      fromIpOnLink: raw.flood?.link ?? null,
+      fromIpOnAffiliate: raw.flood?.affiliate ?? null,
       bot: raw.click.userAgent !== null && isBotAgent(raw.click.userAgent),
     },
     velocity: { byClick: raw.byClick, byIp: raw.byIp, byCustomer: raw.byCustomer },

@@ -14,9 +14,6 @@ CREATE TABLE "AccountIpHash" (
 CREATE INDEX "AccountIpHash_seenAt_idx" ON "AccountIpHash"("seenAt");
 
 -- CreateIndex
-CREATE INDEX "Conversion_clickId_idx" ON "Conversion"("clickId");
-
--- CreateIndex
 CREATE INDEX "Conversion_programId_ipHash_occurredAt_idx" ON "Conversion"("programId", "ipHash", "occurredAt");
 
 -- AddForeignKey
