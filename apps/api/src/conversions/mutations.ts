@@ -30,6 +30,19 @@ const LineItemInput = builder.inputType('LineItemInput', {
   }),
 });
 
+// The customer's browser, which a back end may pass on for the fraud rules.
+type InputFields = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];
+const visitorFields = (t: InputFields) => ({
+  ip: t.string({
+    required: false,
+    description: "The customer's IP address, for the fraud rules; kept only as a hash salted per day.",
+  }),
+  userAgent: t.string({
+    required: false,
+    description: "The customer's browser user agent, for the fraud rules.",
+  }),
+});
+
 const TrackSaleInput = builder.inputType('TrackSaleInput', {
   fields: (t) => ({
     programId: t.id(),
@@ -51,14 +64,7 @@ const TrackSaleInput = builder.inputType('TrackSaleInput', {
       description: 'More click ids the visitor brought (first-click programs).',
     }),
     lineItems: t.field({ type: [LineItemInput], required: false }),
-    ip: t.string({
-      required: false,
-      description: "The customer's IP address, for the fraud rules; kept only as a hash salted per day.",
-    }),
-    userAgent: t.string({
-      required: false,
-      description: "The customer's browser user agent, for the fraud rules.",
-    }),
+    ...visitorFields(t),
   }),
   validate: saleInput,
 });
@@ -80,14 +86,7 @@ const TrackLeadInput = builder.inputType('TrackLeadInput', {
     couponCode: t.string({ required: false }),
     clickId: t.id({ required: false }),
     clickIds: t.idList({ required: false }),
-    ip: t.string({
-      required: false,
-      description: "The customer's IP address, for the fraud rules; kept only as a hash salted per day.",
-    }),
-    userAgent: t.string({
-      required: false,
-      description: "The customer's browser user agent, for the fraud rules.",
-    }),
+    ...visitorFields(t),
   }),
   validate: leadInput,
 });
