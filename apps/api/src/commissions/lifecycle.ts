@@ -98,36 +98,59 @@ export async function decideCommission(
       throw conflict(
         `The commission is ${commission.status.toLowerCase()}: only a pending one can be approved or rejected`,
       );
-    const approve = decision === 'APPROVE';
-    if (approve) {
-      const [held] = await tx.$queryRaw<{ status: string }[]>`
-        SELECT v.status FROM "Commission" c JOIN "Conversion" v ON v.id = c."conversionId"
-        WHERE c.id = ${commissionId}::uuid AND v.status <> 'ACCEPTED'`;
-      if (held)
-        throw conflict(
-          `The conversion is ${held.status.toLowerCase()}: review it (reviewConversion) before approving its commission`,
-        );
-    }
-    await tx.commission.update({
-      where: { id: commissionId },
-      data: { status: approve ? 'APPROVED' : 'REJECTED' },
-    });
+    if (decision === 'REJECT') return rejectLocked(tx, [commission], reason, createdById);
+    const [held] = await tx.$queryRaw<{ status: string }[]>`
+      SELECT v.status FROM "Commission" c JOIN "Conversion" v ON v.id = c."conversionId"
+      WHERE c.id = ${commissionId}::uuid AND v.status <> 'ACCEPTED'`;
+    if (held)
+      throw conflict(
+        `The conversion is ${held.status.toLowerCase()}: review it (reviewConversion) before approving its commission`,
+      );
+    await tx.commission.update({ where: { id: commissionId }, data: { status: 'APPROVED' } });
     await book(tx, [
       {
         commission,
         movement: {
-          type: approve ? 'APPROVED' : 'REJECTED',
+          type: 'APPROVED',
           from: 'PENDING',
-          to: approve ? 'APPROVED' : null,
+          to: 'APPROVED',
           amount: commission.amount,
           memo: reason,
           createdById,
-          key: `${approve ? 'approved' : 'rejected'}:${commission.id}`,
+          key: `approved:${commission.id}`,
         },
       },
     ]);
-    if (approve) await emit(tx, commissionEvent(commission, 'COMMISSION_APPROVED', reason));
+    await emit(tx, commissionEvent(commission, 'COMMISSION_APPROVED', reason));
   });
+}
+
+/** Rejects pending commissions locked by this transaction: they earn nothing; the ledger keeps why. */
+export async function rejectLocked(
+  tx: Tx,
+  commissions: Locked[],
+  memo: string | null,
+  createdById: string | null,
+) {
+  await tx.commission.updateMany({
+    where: { id: { in: commissions.map((c) => c.id) } },
+    data: { status: 'REJECTED' },
+  });
+  await book(
+    tx,
+    commissions.map((commission) => ({
+      commission,
+      movement: {
+        type: 'REJECTED' as const,
+        from: 'PENDING' as const,
+        to: null,
+        amount: commission.amount,
+        memo,
+        createdById,
+        key: `rejected:${commission.id}`,
+      },
+    })),
+  );
 }
 
 /** An event about a commission, for the merchant and the affiliate. */

@@ -1,5 +1,4 @@
-import { book } from '../commissions/ledger.ts';
-import { lockCommissions } from '../commissions/lifecycle.ts';
+import { lockCommissions, rejectLocked } from '../commissions/lifecycle.ts';
 import { prisma } from '../db.ts';
 import { conflict, notFound } from '../errors.ts';
 import { Prisma } from '../generated/prisma/client.ts';
@@ -53,25 +52,7 @@ export async function reviewConversion(
         tx,
         Prisma.sql`c."conversionId" = ${conversionId}::uuid AND c.status = 'PENDING'`,
       );
-      await tx.commission.updateMany({
-        where: { id: { in: pending.map((c) => c.id) } },
-        data: { status: 'REJECTED' },
-      });
-      await book(
-        tx,
-        pending.map((commission) => ({
-          commission,
-          movement: {
-            type: 'REJECTED' as const,
-            from: 'PENDING' as const,
-            to: null,
-            amount: commission.amount,
-            memo: `conversion rejected on review: ${reason}`,
-            createdById: userId,
-            key: `rejected:${commission.id}`,
-          },
-        })),
-      );
+      await rejectLocked(tx, pending, `conversion rejected on review: ${reason}`, userId);
       if (conversion.customerId && conversion.enrollmentId)
         await tx.$executeRaw`
           UPDATE "Customer" c SET "enrollmentId" = NULL
