@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { prisma } from '../db.ts';
 import { unauthenticated } from '../errors.ts';
+import { ExpiringCache } from '../expiring-cache.ts';
 import type { ApiKeyKind } from '../generated/prisma/client.ts';
 import { onInvalidate } from '../invalidation.ts';
 import { sha256 } from './tokens.ts';
@@ -30,26 +31,21 @@ type Found = {
 
 // Keys are checked on every tracking call, so a key read from the database is kept for a while.
 // Revoking one drops it here at once, and in other instances through the invalidation channel
-// (Redis); without Redis, other instances notice within `cacheTtlMs`.
-const cacheTtlMs = 30_000;
-const cache = new Map<string, { key: Found; until: number }>();
+// (Redis); without Redis, other instances notice within 30 s.
+const cache = new ExpiringCache<Found>(30_000);
 onInvalidate((what) => {
-  if (!('apiKey' in what)) return;
-  for (const [hash, entry] of cache) if (entry.key.id === what.apiKey) cache.delete(hash);
+  if ('apiKey' in what) cache.deleteWhere((key) => key.id === what.apiKey);
 });
 
 async function lookup(keyHash: string): Promise<Found | null> {
-  const now = Date.now();
   const hit = cache.get(keyHash);
-  if (hit && hit.until > now) return hit.key;
+  if (hit) return hit;
   const found = await prisma.apiKey.findUnique({
     where: { keyHash },
     select: { id: true, organizationId: true, kind: true, revokedAt: true, lastUsedAt: true },
   });
-  if (found) {
-    if (cache.size >= 10_000) cache.clear();
-    cache.set(keyHash, { key: found, until: now + cacheTtlMs });
-  } else cache.delete(keyHash);
+  if (found) cache.set(keyHash, found);
+  else cache.delete(keyHash);
   return found;
 }
 

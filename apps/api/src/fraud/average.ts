@@ -1,25 +1,20 @@
 import { prisma } from '../db.ts';
+import { ExpiringCache } from '../expiring-cache.ts';
 import { onInvalidate } from '../invalidation.ts';
 
 // The program's average sale, for the outlier rule. It moves slowly, so one read per program
 // every few minutes is enough, whatever the traffic.
-const ttlMs = 5 * 60_000;
-const cache = new Map<
-  string,
-  { value: Promise<{ amount: number; samples: number } | null>; until: number }
->();
+const cache = new ExpiringCache<Promise<{ amount: number; samples: number } | null>>(5 * 60_000);
 
 // A rule change starts from a fresh average.
 onInvalidate((what) => {
-  if ('program' in what)
-    for (const key of cache.keys()) if (key.startsWith(`${what.program}:`)) cache.delete(key);
+  if ('program' in what) cache.deleteWhere((_, key) => key.startsWith(`${what.program}:`));
 });
 
 export function programAverage(programId: string, days: number) {
   const key = `${programId}:${days}`;
-  const now = Date.now();
   const hit = cache.get(key);
-  if (hit && hit.until > now) return hit.value;
+  if (hit) return hit;
   const value = prisma.$queryRaw<{ amount: number | null; samples: number }[]>`
       SELECT round(avg("programAmount"))::int AS amount, count(*)::int AS samples FROM "Conversion"
       WHERE "programId" = ${programId}::uuid AND kind = 'SALE' AND status = 'ACCEPTED'
@@ -27,7 +22,6 @@ export function programAverage(programId: string, days: number) {
     ([row]) => (row?.amount != null ? { amount: row.amount, samples: row.samples } : null),
   );
   value.catch(() => cache.delete(key));
-  if (cache.size >= 10_000) cache.clear();
-  cache.set(key, { value, until: now + ttlMs });
+  cache.set(key, value);
   return value;
 }

@@ -1,11 +1,11 @@
 import { prisma } from '../db.ts';
+import { ExpiringCache } from '../expiring-cache.ts';
 import { onInvalidate } from '../invalidation.ts';
 import { defaultSettings, paramsSchema, type Rule, type Settings } from './rules.ts';
 
 // Read on every attributed conversion. Changing a rule drops the program's entry here at once, and
-// in other instances through the invalidation channel (Redis); without Redis, within `ttlMs`.
-const ttlMs = 30_000;
-const cache = new Map<string, { settings: Settings; until: number }>();
+// in other instances through the invalidation channel (Redis); without Redis, within 30 s.
+const cache = new ExpiringCache<Settings>(30_000);
 onInvalidate((what) => {
   if ('program' in what) cache.delete(what.program);
 });
@@ -28,11 +28,9 @@ export async function loadSettings(programId: string): Promise<Settings> {
 }
 
 export async function fraudSettings(programId: string): Promise<Settings> {
-  const now = Date.now();
   const hit = cache.get(programId);
-  if (hit && hit.until > now) return hit.settings;
+  if (hit) return hit;
   const settings = await loadSettings(programId);
-  if (cache.size >= 10_000) cache.clear();
-  cache.set(programId, { settings, until: now + ttlMs });
+  cache.set(programId, settings);
   return settings;
 }

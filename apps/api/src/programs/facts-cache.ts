@@ -1,4 +1,5 @@
 import { prisma } from '../db.ts';
+import { ExpiringCache } from '../expiring-cache.ts';
 import { onInvalidate } from '../invalidation.ts';
 
 /** What tracking needs of a program: whose it is, its currency, whether it records. */
@@ -9,24 +10,19 @@ export interface ProgramFacts {
 }
 
 // Read on every tracked conversion. A change to the program drops it at once here, and in other
-// instances through the invalidation channel (Redis); without Redis, within `ttlMs`.
-const ttlMs = 30_000;
-const cache = new Map<string, { facts: ProgramFacts; until: number }>();
+// instances through the invalidation channel (Redis); without Redis, within 30 s.
+const cache = new ExpiringCache<ProgramFacts>(30_000);
 onInvalidate((what) => {
   if ('program' in what) cache.delete(what.program);
 });
 
 export async function programFacts(programId: string): Promise<ProgramFacts | null> {
-  const now = Date.now();
   const hit = cache.get(programId);
-  if (hit && hit.until > now) return hit.facts;
+  if (hit) return hit;
   const facts = await prisma.program.findUnique({
     where: { id: programId },
     select: { organizationId: true, currency: true, status: true },
   });
-  if (facts) {
-    if (cache.size >= 10_000) cache.clear();
-    cache.set(programId, { facts, until: now + ttlMs });
-  }
+  if (facts) cache.set(programId, facts);
   return facts;
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db.ts';
+import { ExpiringCache } from '../expiring-cache.ts';
 import type { Prisma, WebhookEventType } from '../generated/prisma/client.ts';
 import { uuidv7 } from '../ids.ts';
 import { onInvalidate } from '../invalidation.ts';
@@ -13,23 +14,20 @@ export interface OutboxEvent {
 
 // Which event types each organization's enabled endpoints want. Most changes happen in
 // organizations without endpoints: knowing that from memory keeps the outbox empty for them.
-const ttlMs = 30_000;
-const subscriptions = new Map<string, { types: Set<string>; until: number }>();
+const subscriptions = new ExpiringCache<Set<string>>(30_000);
 onInvalidate((what) => {
   if ('webhooks' in what) subscriptions.delete(what.webhooks);
 });
 
 async function typesWanted(db: Db | Tx, organizationId: string): Promise<Set<string>> {
-  const now = Date.now();
   const hit = subscriptions.get(organizationId);
-  if (hit && hit.until > now) return hit.types;
+  if (hit) return hit;
   const endpoints = await db.webhookEndpoint.findMany({
     where: { organizationId, enabled: true },
     select: { events: true },
   });
   const types = new Set(endpoints.flatMap((e) => e.events));
-  if (subscriptions.size >= 10_000) subscriptions.clear();
-  subscriptions.set(organizationId, { types, until: now + ttlMs });
+  subscriptions.set(organizationId, types);
   return types;
 }
 
