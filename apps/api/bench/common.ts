@@ -84,7 +84,20 @@ export const ticks = (pid: number | string) => {
   }
 };
 
-/** CPU ticks of every PostgreSQL process on this machine. */
+/** CPU ticks of a process and of its children that have exited (waited for). */
+const ticksWithChildren = (pid: string) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  } catch {
+    return 0;
+  }
+};
+
+/**
+ * CPU ticks of every PostgreSQL process on this machine, those of closed connections included:
+ * the postmaster collects its exited backends' time.
+ */
 export const postgresTicks = () =>
   readdirSync('/proc')
     .filter((pid) => /^\d+$/.test(pid))
@@ -95,6 +108,6 @@ export const postgresTicks = () =>
         return false;
       }
     })
-    .reduce((sum, pid) => sum + ticks(pid), 0);
+    .reduce((sum, pid) => sum + ticksWithChildren(pid), 0);
 
 export const tickUs = 1e6 / 100; // USER_HZ
