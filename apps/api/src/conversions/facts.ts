@@ -1,4 +1,5 @@
 import { statementName, statements } from '../db.ts';
+import { affiliateSignals, clickSignals, programSignals, type SignalInputs } from '../fraud/signals.ts';
 import type { ConversionReport } from './record.ts';
 
 export interface TermsCandidate {
@@ -8,35 +9,56 @@ export interface TermsCandidate {
   enrollmentId: string | null;
 }
 
-/** Everything attribution needs to know, read in one statement. */
+/** A reported click of the program whose affiliate is approved, with its fraud signals. */
+export interface ClickFacts {
+  id: string;
+  enrollmentId: string;
+  createdAt: Date;
+  userAgent: string | null;
+  /** Clicks from its IP hash on its link and its affiliate, in the flood window before it. */
+  flood: { link: number; affiliate: number } | null;
+  /** Conversions through it in the velocity window, this one included. */
+  byClick: number | null;
+  /** Its IP hash is one the affiliate's own members signed in from. */
+  ownIp: boolean;
+}
+
+/** The affiliate of a candidate enrollment, with the fraud signals that depend on it. */
+export interface AffiliateFacts {
+  affiliateId: string;
+  organizationId: string;
+  selfReferral: ('EMAIL' | 'CUSTOMER_ID' | 'CONVERSION_IP')[];
+  /** Another affiliate of the program that this customer (id or email) converted for. */
+  otherEnrollmentId: string | null;
+}
+
+/** Everything attribution and the fraud rules need to know, read in one statement. */
 export interface ConversionFacts {
   existing: { id: string; enrollmentId: string | null } | null;
   customer: { id: string; enrollmentId: string | null; approved: boolean | null } | null;
   /** The customer's first sale with its affiliate: a later one is a renewal. */
   firstSaleAt: Date | null;
   coupon: { id: string; enrollmentId: string | null; approved: boolean | null } | null;
-  /** The reported clicks of this program whose affiliate is approved. */
-  clicks: { id: string; enrollmentId: string; createdAt: Date }[];
+  clicks: ClickFacts[];
   /** Terms versions effective by then: the program's, and those of the enrollments above. */
   terms: TermsCandidate[];
-  /** The affiliate (profile and organization) of each enrollment above. */
-  affiliates: Record<string, { affiliateId: string; organizationId: string }>;
+  /** The affiliate of each enrollment above (clicks, customer, coupon). */
+  affiliates: Record<string, AffiliateFacts>;
+  /** The program's conversions from this IP hash and from this customer in the velocity window. */
+  byIp: number | null;
+  byCustomer: number | null;
 }
 
-interface Raw {
-  existing: ConversionFacts['existing'];
-  customer: ConversionFacts['customer'];
-  firstSaleAt: Date | null;
-  coupon: ConversionFacts['coupon'];
-  clicks: { id: string; enrollmentId: string; createdAt: string }[];
+interface Raw extends Omit<ConversionFacts, 'clicks' | 'terms'> {
+  clicks: (Omit<ClickFacts, 'createdAt'> & { createdAt: string })[];
   terms: (Omit<TermsCandidate, 'effectiveAt'> & { effectiveAt: string })[];
-  affiliates: ConversionFacts['affiliates'];
 }
 
-// $1 program, $2 kind, $3 order or lead id, $4 click ids, $5 customer id, $6 coupon code, $7 time
+// $1 program, $2 kind, $3 order or lead id, $4 click ids, $5 customer id, $6 coupon code, $7 time;
+// $8–$13 are the fraud signals' inputs (signals.ts).
 const text = `
   WITH clicks AS (
-    SELECT k.id, k."enrollmentId", k."createdAt"
+    SELECT k.id, k."enrollmentId", k."createdAt", k."linkId", k."ipHash", k."userAgent"
     FROM "Click" k JOIN "Enrollment" e ON e.id = k."enrollmentId" AND e.status = 'APPROVED'
     WHERE k.id = ANY($4::uuid[]) AND k."programId" = $1::uuid
   ), customer AS (
@@ -59,18 +81,21 @@ const text = `
     (SELECT min(v."occurredAt") FROM "Conversion" v JOIN customer c ON v."customerId" = c.id
       WHERE v.kind = 'SALE' AND v."enrollmentId" = c."enrollmentId" AND v.status <> 'REJECTED') AS "firstSaleAt",
     (SELECT row_to_json(k) FROM coupon k) AS coupon,
-    (SELECT coalesce(json_agg(k), '[]') FROM clicks k) AS clicks,
+    (SELECT coalesce(json_agg(json_build_object(
+        'id', k.id, 'enrollmentId', k."enrollmentId", 'createdAt', k."createdAt", ${clickSignals('k')})), '[]')
+      FROM clicks k) AS clicks,
     (SELECT coalesce(json_object_agg(e.id, json_build_object(
-        'affiliateId', e."affiliateId", 'organizationId', a."organizationId")), '{}')
+        'affiliateId', e."affiliateId", 'organizationId', a."organizationId", ${affiliateSignals('e', 'a')})), '{}')
       FROM "Enrollment" e JOIN "AffiliateProfile" a ON a.id = e."affiliateId"
       WHERE e.id IN (SELECT id FROM enrollments)) AS affiliates,
     (SELECT coalesce(json_agg(json_build_object(
         'id', t.id, 'version', t.version, 'effectiveAt', t."effectiveAt", 'enrollmentId', t."enrollmentId")), '[]')
       FROM "CommissionTerms" t
       WHERE t."programId" = $1::uuid AND t."effectiveAt" <= $7::timestamptz
-        AND (t."enrollmentId" IS NULL OR t."enrollmentId" IN (SELECT id FROM enrollments))) AS terms`;
+        AND (t."enrollmentId" IS NULL OR t."enrollmentId" IN (SELECT id FROM enrollments))) AS terms,
+    ${programSignals('EXISTS (SELECT 1 FROM enrollments WHERE id IS NOT NULL)', 'customer')}`;
 
-export async function readFacts(r: ConversionReport): Promise<ConversionFacts> {
+export async function readFacts(r: ConversionReport, fraud: SignalInputs): Promise<ConversionFacts> {
   const { rows } = await statements.query<Raw>({
     name: statementName('conversion-facts'),
     text,
@@ -82,16 +107,13 @@ export async function readFacts(r: ConversionReport): Promise<ConversionFacts> {
       r.customerId,
       r.couponCode?.toUpperCase() ?? null,
       r.occurredAt,
+      ...fraud,
     ],
   });
   const raw = rows[0]!;
   return {
-    existing: raw.existing,
-    customer: raw.customer,
-    firstSaleAt: raw.firstSaleAt,
-    coupon: raw.coupon,
+    ...raw,
     clicks: raw.clicks.map((c) => ({ ...c, createdAt: new Date(c.createdAt) })),
     terms: raw.terms.map((t) => ({ ...t, effectiveAt: new Date(t.effectiveAt) })),
-    affiliates: raw.affiliates,
   };
 }

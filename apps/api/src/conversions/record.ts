@@ -9,6 +9,8 @@ import {
 import { type Db, prisma, statementName, statements, statementsTransaction } from '../db.ts';
 import { conflict, notFound } from '../errors.ts';
 import { screen } from '../fraud/screen.ts';
+import { fraudSettings } from '../fraud/settings.ts';
+import { signalInputs } from '../fraud/signals.ts';
 import { uuidv7 } from '../ids.ts';
 import { type ProgramFacts, programFacts } from '../programs/facts-cache.ts';
 import { MAX_AMOUNT } from '../programs/money.ts';
@@ -64,14 +66,17 @@ const replay = (row: { id: string; enrollmentId: string | null }): Recorded => (
 
 /**
  * Records a conversion exactly once per (program, kind, order or lead id), attributes it and
- * computes its commissions. One statement reads what attribution needs (a replay stops there);
- * one statement writes the conversion, its customer, commissions and ledger entries. Terms with
- * tiers or a bonus depend on the affiliate's earlier sales: then the write runs in a transaction
+ * computes its commissions. One statement reads what attribution and the fraud rules need (a
+ * replay stops there); one statement writes the conversion, its customer, commissions and ledger
+ * entries. Terms with tiers or a bonus depend on the affiliate's earlier sales: then the write runs in a transaction
  * that first locks the enrollment, so concurrent sales of one affiliate see each other. A
  * concurrent duplicate finds the order id taken (ON CONFLICT) and answers with the first result.
  */
 export async function recordConversion(report: ConversionReport, known?: ProgramFacts): Promise<Recorded> {
-  const facts = await readFacts(report);
+  const settings = await fraudSettings(report.programId);
+  const ipHash = report.visitor.ip ? await hashIp(report.visitor.ip) : null;
+  const emailHash = report.email ? sha256(report.email.trim().toLowerCase()) : null;
+  const facts = await readFacts(report, signalInputs(settings, ipHash, emailHash));
   if (facts.existing) return replay(facts.existing);
   const program = known ?? (await programFacts(report.programId));
   if (!program) throw notFound('Program');
@@ -79,22 +84,17 @@ export async function recordConversion(report: ConversionReport, known?: Program
   if (program.status !== 'ACTIVE' && program.status !== 'PAUSED')
     throw conflict(`The program is ${program.status.toLowerCase()}: it does not record conversions`);
   const money = report.kind === 'SALE' ? await inProgramCurrency(prisma, program, report) : null;
-  const plan = await planOf(report, facts, money);
+  const plan = await planOf(report, facts, money, emailHash);
   const c = plan.conversion;
-  c.ipHash = report.visitor.ip ? await hashIp(report.visitor.ip) : null;
+  c.ipHash = ipHash;
   c.userAgent = report.visitor.userAgent?.slice(0, 512) || null;
   // Fraud rules guard what an affiliate is paid: an unattributed conversion pays nobody.
   const verdict = c.enrollmentId
-    ? await screen({
-        programId: c.programId,
+    ? await screen(c.programId, settings, facts, {
         enrollmentId: c.enrollmentId,
-        affiliateOrganizationId: facts.affiliates[c.enrollmentId]!.organizationId,
         clickId: c.clickId,
         occurredAt: c.occurredAt,
-        customerId: report.customerId,
         email: report.email,
-        emailHash: c.emailHash,
-        ipHash: c.ipHash,
         userAgent: c.userAgent,
         amount: money?.amount ?? null,
       })
@@ -183,6 +183,7 @@ async function planOf(
   r: ConversionReport,
   facts: ConversionFacts,
   money: { amount: number; rate: string | null } | null,
+  emailHash: string | null,
 ) {
   const termsOf = (enrollmentId: string | null) =>
     versionInForce(
@@ -208,7 +209,6 @@ async function planOf(
     repeatCustomer: r.kind === 'SALE' && firstSale !== null,
   });
   const renewalOf = attribution.method === 'CUSTOMER' && firstSale ? firstSale : null;
-  const emailHash = r.email ? sha256(r.email.trim().toLowerCase()) : null;
   const conversion: NewConversion = {
     id: uuidv7(),
     programId: r.programId,
