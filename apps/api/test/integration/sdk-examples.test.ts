@@ -15,7 +15,7 @@ const run = (example: string, env: Record<string, string>) =>
   promisify(execFile)(tsx, [`examples/${example}`], {
     cwd: sdk,
     env: { ...process.env, ...env },
-    timeout: 60_000,
+    timeout: 180_000,
   });
 
 /** Starts a long-running example and resolves with its port once it listens. */
@@ -54,7 +54,7 @@ test('quickstart: program, application, link, click, sale, commission', async ()
   expect(await prisma.commission.findMany({ where: { conversionId }, select: { amount: true } })).toEqual([
     { amount: 1890 },
   ]);
-}, 60_000);
+}, 180_000);
 
 test('track-sale records once, refunds once, and prints invalid fields', async () => {
   const s = await approvedEnrollment();
@@ -75,7 +75,7 @@ test('track-sale records once, refunds once, and prints invalid fields', async (
   const bad = await run('track-sale.ts', { ...env, ORDER_ID: 'ex-bad', AMOUNT: '-5' }).catch((e) => e);
   expect(bad.code).toBe(1);
   expect(bad.stderr).toMatch(/^input\.amount: /m);
-}, 60_000);
+}, 180_000);
 
 test('webhook-receiver accepts signed deliveries once and refuses tampered ones', async () => {
   const secret = 'whsec_example';
@@ -96,7 +96,7 @@ test('webhook-receiver accepts signed deliveries once and refuses tampered ones'
   expect(receiver.lines.filter((line) => line.startsWith('conversion.created'))).toEqual([
     'conversion.created evt-1 {"amount":100}',
   ]);
-}, 60_000);
+}, 180_000);
 
 test('landing-page sets the click cookie from its own server', async () => {
   const page = await serve('landing-page.ts', { COOKIE_DAYS: '60' });
@@ -106,7 +106,7 @@ test('landing-page sets the click cookie from its own server', async () => {
     `aff_cid=${clickId}; Path=/; Max-Age=5184000; SameSite=Lax`,
   ]);
   expect((await fetch(page.url)).headers.getSetCookie()).toEqual([]);
-}, 60_000);
+}, 180_000);
 
 test('affiliate-report prints balances and earnings per program', async () => {
   const s = await approvedEnrollment();
@@ -139,4 +139,4 @@ test('affiliate-report prints balances and earnings per program', async () => {
     `${s.program.id} USD: pending $8.00, approved $0.00, paid $0.00, owed $0.00`,
     `${s.program.name}: 800 (minor units) earned`,
   ]);
-}, 60_000);
+}, 180_000);
