@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { clickRollupSql, clickRollups, clickRollupValues } from '../reports/clicks.ts';
 import { type ClickBatch, clickColumns as columns } from './batch.ts';
 
 const list = columns.map((name) => `"${name}"`).join(', ');
@@ -83,20 +84,23 @@ export function clickWriter(databaseUrl: string, method: 'copy' | 'insert') {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => {}); // an idle client's error is reported by the next write
   return {
+    /** The clicks and the reports' counts of them, in one transaction. */
     async write(batch: ClickBatch) {
-      if (method === 'insert') {
-        const createdAt = batch.createdAt.map((ms) => new Date(ms));
-        await pool.query(
-          insert,
-          columns.map((name) => (name === 'createdAt' ? createdAt : batch[name])),
-        );
-        return;
-      }
+      const rollups = clickRollups(batch);
       const client = await pool.connect();
       try {
-        await pipeline(Readable.from([copyText(batch)]), client.query(copyFrom(copy)));
+        await client.query('BEGIN');
+        if (method === 'insert') {
+          const createdAt = batch.createdAt.map((ms) => new Date(ms));
+          await client.query(
+            insert,
+            columns.map((name) => (name === 'createdAt' ? createdAt : batch[name])),
+          );
+        } else await pipeline(Readable.from([copyText(batch)]), client.query(copyFrom(copy)));
+        await client.query(clickRollupSql, clickRollupValues(rollups));
+        await client.query('COMMIT');
       } catch (error) {
-        client.release(true); // the connection may be mid-COPY: do not reuse it
+        client.release(true); // the connection may be mid-COPY or mid-transaction: do not reuse it
         throw error;
       }
       client.release();

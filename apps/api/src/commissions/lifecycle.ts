@@ -2,12 +2,14 @@ import { prisma } from '../db.ts';
 import { conflict, notFound } from '../errors.ts';
 import { type CommissionStatus, Prisma } from '../generated/prisma/client.ts';
 import { uuidv7 } from '../ids.ts';
+import { rollupChange } from '../reports/rollup.ts';
 import { emit, toEach } from '../webhooks/outbox.ts';
 import { book, type CommissionParties } from './ledger.ts';
 
 type Tx = Prisma.TransactionClient;
 
 interface Locked extends CommissionParties {
+  conversionId: string | null;
   status: CommissionStatus;
   amount: number;
   /** The merchant's and the affiliate's organizations, who hear about changes. */
@@ -18,7 +20,7 @@ interface Locked extends CommissionParties {
 /** Commissions locked for this transaction; FOR UPDATE makes concurrent changes queue up. */
 export function lockCommissions(tx: Tx, where: Prisma.Sql, limit = 1_000, skipLocked = false) {
   return tx.$queryRaw<Locked[]>`
-    SELECT c.id, c."programId", c."enrollmentId", c.currency, c.status, c.amount, e."affiliateId",
+    SELECT c.id, c."programId", c."enrollmentId", c."conversionId", c.currency, c.status, c.amount, e."affiliateId",
       p."organizationId" AS "merchantId", a."organizationId" AS "affiliateOrganizationId"
     FROM "Commission" c
     JOIN "Enrollment" e ON e.id = c."enrollmentId"
@@ -151,6 +153,12 @@ export async function rejectLocked(
       },
     })),
   );
+  // A conversion's rejected commissions leave its reports' figures.
+  const byConversion = new Map<string, number>();
+  for (const c of commissions)
+    if (c.conversionId) byConversion.set(c.conversionId, (byConversion.get(c.conversionId) ?? 0) + c.amount);
+  for (const [conversionId, amount] of byConversion)
+    await rollupChange(tx, conversionId, { commission: -amount });
 }
 
 /** An event about a commission, for the merchant and the affiliate. */

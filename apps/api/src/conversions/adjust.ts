@@ -4,6 +4,7 @@ import { commissionEvent, lockCommissions } from '../commissions/lifecycle.ts';
 import { prisma } from '../db.ts';
 import { conflict, invalidInput, notFound } from '../errors.ts';
 import { Prisma } from '../generated/prisma/client.ts';
+import { rollupChange } from '../reports/rollup.ts';
 import { emit } from '../webhooks/outbox.ts';
 
 export interface AdjustmentReport {
@@ -34,8 +35,10 @@ const refundable = Prisma.sql`c.kind IN ('SALE', 'RECURRING') AND c.status IN ('
 export async function adjustConversion(r: AdjustmentReport): Promise<Adjusted> {
   return prisma.$transaction(async (tx) => {
     // Adjustments of one sale queue up here, so the running totals below are exact.
-    const [sale] = await tx.$queryRaw<{ kind: string; amount: number | null }[]>`
-      SELECT kind, amount FROM "Conversion" WHERE id = ${r.conversionId}::uuid FOR UPDATE`;
+    const [sale] = await tx.$queryRaw<
+      { kind: string; amount: number | null; programAmount: number | null }[]
+    >`
+      SELECT kind, amount, "programAmount" FROM "Conversion" WHERE id = ${r.conversionId}::uuid FOR UPDATE`;
     if (!sale) throw notFound('Conversion');
     if (sale.kind !== 'SALE' || sale.amount === null)
       throw conflict('Only a sale can be refunded; reject the commission of a lead instead');
@@ -115,6 +118,14 @@ export async function adjustConversion(r: AdjustmentReport): Promise<Adjusted> {
       });
     }
     await book(tx, moves);
+    // The sale's day in the reports: revenue net of refunds, commissions net of reversals.
+    // In BigInt: the product of two amounts can pass 2^53.
+    const net = (refunded: number) =>
+      Number((BigInt(sale.programAmount ?? 0) * BigInt(sale.amount! - refunded)) / BigInt(sale.amount!));
+    await rollupChange(tx, r.conversionId, {
+      revenue: net(refundedBefore + amount) - net(refundedBefore),
+      commission: -moves.reduce((sum, m) => sum + m.movement.amount, 0),
+    });
     await emit(
       tx,
       moves.flatMap(({ commission, movement }) =>

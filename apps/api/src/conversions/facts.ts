@@ -14,6 +14,8 @@ export interface ClickFacts {
   id: string;
   enrollmentId: string;
   createdAt: Date;
+  linkId: string | null;
+  sub1: string | null;
   userAgent: string | null;
   /** Clicks from its IP hash on its link and its affiliate, in the flood window before it. */
   flood: { link: number; affiliate: number } | null;
@@ -58,7 +60,7 @@ interface Raw extends Omit<ConversionFacts, 'clicks' | 'terms'> {
 // $8–$13 are the fraud signals' inputs (signals.ts).
 const text = `
   WITH clicks AS (
-    SELECT k.id, k."enrollmentId", k."createdAt", k."linkId", k."ipHash", k."userAgent"
+    SELECT k.id, k."enrollmentId", k."createdAt", k."linkId", k.sub1, k."ipHash", k."userAgent"
     FROM "Click" k JOIN "Enrollment" e ON e.id = k."enrollmentId" AND e.status = 'APPROVED'
     WHERE k.id = ANY($4::uuid[]) AND k."programId" = $1::uuid
   ), customer AS (
@@ -82,7 +84,8 @@ const text = `
       WHERE v.kind = 'SALE' AND v."enrollmentId" = c."enrollmentId" AND v.status <> 'REJECTED') AS "firstSaleAt",
     (SELECT row_to_json(k) FROM coupon k) AS coupon,
     (SELECT coalesce(json_agg(json_build_object(
-        'id', k.id, 'enrollmentId', k."enrollmentId", 'createdAt', k."createdAt", ${clickSignals('k')})), '[]')
+        'id', k.id, 'enrollmentId', k."enrollmentId", 'createdAt', k."createdAt", 'linkId', k."linkId",
+        'sub1', k.sub1, ${clickSignals('k')})), '[]')
       FROM clicks k) AS clicks,
     (SELECT coalesce(json_object_agg(e.id, json_build_object(
         'affiliateId', e."affiliateId", 'organizationId', a."organizationId", ${affiliateSignals('e', 'a')})), '{}')

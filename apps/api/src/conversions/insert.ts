@@ -1,4 +1,6 @@
 import { statementName } from '../db.ts';
+import { programShard } from '../reports/rollup.ts';
+
 export interface NewConversion {
   id: string;
   programId: string;
@@ -49,6 +51,12 @@ export interface NewCommission {
   groupId: string;
 }
 
+/** The link and sub-ID of the attributed click, for the reports. */
+export interface Via {
+  linkId: string | null;
+  subId: string | null;
+}
+
 export interface Earned {
   enrollmentId: string;
   affiliateId: string;
@@ -60,7 +68,7 @@ export interface Earned {
 
 // $1-$19 and $38-$40 the conversion, $20-$22 the customer, $23-$27 the commissions' shared
 // fields, $28-$34 one array per commission field, $35-$37 the outbox events (ids, organizations,
-// bodies), $41-$44 the fraud flags. Arrays and unnest keep the text fixed, so it is prepared once.
+// bodies), $41-$44 the fraud flags, $45-$47 the reports' rollup (link, sub-ID, program shard). Arrays and unnest keep the text fixed, so it is prepared once.
 const text = `
   WITH customer AS (
     INSERT INTO "Customer" (id, "programId", "externalId", "emailHash", "enrollmentId")
@@ -110,8 +118,16 @@ const text = `
     SELECT l."ledgerId", l."groupId", 'EARNED'::"LedgerEntryType", 'PENDING'::"LedgerAccount", l.amount, $26::text, $2::uuid, $23::uuid,
       $24::uuid, l.id, 'earned:' || l.id || ':in'
     FROM line l JOIN commission ON commission.id = l.id
+  ), rollup AS (
+    -- The reports' day rows count attributed conversions that are not rejected.
+    SELECT rollup_add($2::uuid, $7::uuid, $45::uuid, $46::text, $6::timestamptz, $47::int, 0, 0,
+      ($3::"ConversionKind" = 'LEAD')::int, ($3::"ConversionKind" = 'SALE')::int,
+      CASE WHEN $3::"ConversionKind" = 'SALE' THEN coalesce($13::bigint, 0) ELSE 0 END,
+      (SELECT coalesce(sum(amount), 0) FROM commission)::bigint) AS done
+    FROM conversion WHERE $7::uuid IS NOT NULL AND $38::"ConversionStatus" <> 'REJECTED'
   )
-  SELECT id FROM conversion`;
+  -- Reading the rollup CTE makes it run (a LEFT JOIN whose columns go unused would be dropped).
+  SELECT id FROM conversion CROSS JOIN (SELECT count(done) FROM rollup) r`;
 
 /** Runs queries: the pool, or one client inside a transaction. */
 export interface Queryable {
@@ -131,6 +147,7 @@ export async function insertConversion(
   earned: Earned | null,
   events: readonly { id: string; organizationId: string; payload: unknown }[] = [],
   flags: readonly NewFlag[] = [],
+  via: Via = { linkId: null, subId: null },
 ): Promise<boolean> {
   const lines = earned?.lines ?? [];
   const { rows } = await db.query({
@@ -181,6 +198,9 @@ export async function insertConversion(
       flags.map((f) => f.rule),
       flags.map((f) => f.action),
       flags.map((f) => JSON.stringify(f.evidence)),
+      via.linkId,
+      via.subId,
+      programShard(),
     ],
   });
   return rows.length === 1;

@@ -126,6 +126,8 @@ export async function recordConversion(report: ConversionReport, known?: Program
       },
     })),
   );
+  const click = facts.clicks.find((k) => k.id === c.clickId);
+  const via = { linkId: click?.linkId ?? null, subId: click?.sub1 ?? null };
   const inserted =
     earns && (earns.terms.tiers || earns.terms.bonus)
       ? await statementsTransaction(async (client) => {
@@ -147,6 +149,7 @@ export async function recordConversion(report: ConversionReport, known?: Program
             earned(earns, program.currency, before),
             events,
             verdict.flags,
+            via,
           );
         })
       : await insertConversion(
@@ -156,6 +159,7 @@ export async function recordConversion(report: ConversionReport, known?: Program
           earns ? earned(earns, program.currency, { tier: zero, bonus: zero }) : null,
           events,
           verdict.flags,
+          via,
         );
   if (inserted)
     return {

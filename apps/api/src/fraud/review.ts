@@ -3,6 +3,7 @@ import { prisma } from '../db.ts';
 import { conflict, notFound } from '../errors.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { uuidv7 } from '../ids.ts';
+import { rollupRemove } from '../reports/rollup.ts';
 import { emit, toEach } from '../webhooks/outbox.ts';
 
 export type Outcome = 'APPROVE' | 'REJECT';
@@ -43,6 +44,8 @@ export async function reviewConversion(
     await tx.reviewDecision.create({
       data: { id: uuidv7(), conversionId, outcome, reason, decidedById: userId },
     });
+    // Its figures leave the reports while it still counts there; its commissions then follow.
+    if (outcome === 'REJECT') await rollupRemove(tx, conversionId);
     await tx.conversion.update({
       where: { id: conversionId },
       data: { status: outcome === 'APPROVE' ? 'ACCEPTED' : 'REJECTED' },
