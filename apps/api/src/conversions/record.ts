@@ -67,10 +67,11 @@ const replay = (row: { id: string; enrollmentId: string | null }): Recorded => (
 /**
  * Records a conversion exactly once per (program, kind, order or lead id), attributes it and
  * computes its commissions. One statement reads what attribution and the fraud rules need (a
- * replay stops there); one statement writes the conversion, its customer, commissions and ledger
- * entries. Terms with tiers or a bonus depend on the affiliate's earlier sales: then the write runs in a transaction
- * that first locks the enrollment, so concurrent sales of one affiliate see each other. A
- * concurrent duplicate finds the order id taken (ON CONFLICT) and answers with the first result.
+ * replay stops there); one statement writes the conversion, its customer, commissions, ledger
+ * entries and report rollups. Terms with tiers or a bonus depend on the affiliate's earlier
+ * sales: then the write runs in a transaction that first locks the enrollment, so concurrent
+ * sales of one affiliate see each other. A concurrent duplicate finds the order id taken (ON
+ * CONFLICT) and answers with the first result.
  */
 export async function recordConversion(report: ConversionReport, known?: ProgramFacts): Promise<Recorded> {
   const settings = await fraudSettings(report.programId);

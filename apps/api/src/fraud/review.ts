@@ -44,7 +44,9 @@ export async function reviewConversion(
     await tx.reviewDecision.create({
       data: { id: uuidv7(), conversionId, outcome, reason, decidedById: userId },
     });
-    // Its figures leave the reports while it still counts there; its commissions then follow.
+    // All it counted for in the reports, its commissions included, leaves them while it still
+    // counts there. Once rejected it counts nowhere, so rejecting its commissions below changes
+    // no report figure again.
     if (outcome === 'REJECT') await rollupRemove(tx, conversionId);
     await tx.conversion.update({
       where: { id: conversionId },
