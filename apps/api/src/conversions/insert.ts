@@ -68,7 +68,8 @@ export interface Earned {
 
 // $1-$19 and $38-$40 the conversion, $20-$22 the customer, $23-$27 the commissions' shared
 // fields, $28-$34 one array per commission field, $35-$37 the outbox events (ids, organizations,
-// bodies), $41-$44 the fraud flags, $45-$47 the reports' rollup (link, sub-ID, program shard). Arrays and unnest keep the text fixed, so it is prepared once.
+// bodies), $41-$44 the fraud flags, $45-$47 the reports' rollup (link, sub-ID, program shard).
+// Arrays and unnest keep the text fixed, so it is prepared once.
 const text = `
   WITH customer AS (
     INSERT INTO "Customer" (id, "programId", "externalId", "emailHash", "enrollmentId")
