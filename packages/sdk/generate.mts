@@ -32,7 +32,7 @@ const code = await codegen({
     documentMode: 'documentNode',
     enumsAsTypes: true,
     avoidOptionals: { field: true, inputValue: false, object: true },
-    scalars: { DateTime: 'string', ID: 'string', JSONObject: 'Record<string, unknown>' },
+    scalars: { DateTime: 'string', ID: 'string', JSONObject: 'Record<string, unknown>', SafeInt: 'number' },
     useTypeImports: true,
     skipTypename: true,
   },

@@ -3,7 +3,7 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
-import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONObjectResolver, SafeIntResolver } from 'graphql-scalars';
 import { hasEnrollmentIn, isEnrolledAffiliateOf, isPartyTo } from './auth/access.ts';
 import { actsFor } from './auth/scopes.ts';
 import type { Viewer } from './auth/viewer.ts';
@@ -28,6 +28,7 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+    SafeInt: { Input: number; Output: number };
   };
   AuthScopes: {
     public: boolean;
@@ -100,5 +101,7 @@ export const builder = new SchemaBuilder<{
 
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.addScalarType('JSONObject', JSONObjectResolver);
+// Sums of money can pass GraphQL Int's 32 bits; JavaScript numbers hold integers exactly to 2^53.
+builder.addScalarType('SafeInt', SafeIntResolver);
 builder.queryType({});
 builder.mutationType({});

@@ -22,7 +22,7 @@ type Period = 'MONTH' | 'QUARTER' | 'YEAR';
  * round_half_up(a * b / d) for non-negative integers. BigInt because a * b can exceed 2^53
  * (commission × refunded amount in reversalFor); a float product would lose cents.
  */
-function mulDivHalfUp(a: number, b: number, d: number): number {
+export function mulDivHalfUp(a: number, b: number, d: number): number {
   for (const n of [a, b, d])
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`expected a non-negative integer, got ${n}`);
   if (d === 0) throw new RangeError('division by zero');

@@ -21,6 +21,7 @@ import '../payouts/schema.ts';
 import '../programs/mutations.ts';
 import '../proposals/mutations.ts';
 import '../proposals/schema.ts';
+import '../reports/schema.ts';
 import '../programs/schema.ts';
 import '../users/schema.ts';
 import '../webhooks/schema.ts';
