@@ -1,7 +1,13 @@
 import { prisma } from '../db.ts';
 import { Prisma } from '../generated/prisma/client.ts';
+import { programEpc } from '../reports/epc.ts';
 
-export type MarketplaceSort = 'NEWEST' | 'HIGHEST_RATE' | 'HIGHEST_FLAT_AMOUNT' | 'LONGEST_COOKIE_WINDOW';
+export type MarketplaceSort =
+  | 'NEWEST'
+  | 'HIGHEST_RATE'
+  | 'HIGHEST_FLAT_AMOUNT'
+  | 'LONGEST_COOKIE_WINDOW'
+  | 'HIGHEST_EARNINGS_PER_CLICK';
 
 export interface MarketplaceFilter {
   search?: string | null;
@@ -22,6 +28,7 @@ const sortValue: Record<MarketplaceSort, Prisma.Sql> = {
   HIGHEST_RATE: Prisma.sql`CASE WHEN t."saleType" = 'PERCENTAGE' THEN t."saleRateBps" ELSE -1 END`,
   HIGHEST_FLAT_AMOUNT: Prisma.sql`CASE WHEN t."saleType" = 'FLAT' THEN t."saleFlatAmount" ELSE -1 END`,
   LONGEST_COOKIE_WINDOW: Prisma.sql`t."cookieWindowDays"`,
+  HIGHEST_EARNINGS_PER_CLICK: Prisma.sql`coalesce(${programEpc(Prisma.sql`p.id`)}, -1)`,
 };
 
 /** One page of listed programs (public and active) under their terms in force now. */

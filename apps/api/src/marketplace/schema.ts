@@ -16,6 +16,10 @@ const MarketplaceSortEnum = builder.enumType('MarketplaceSort', {
     HIGHEST_RATE: { description: 'Percentage commissions, highest rate first; then the others.' },
     HIGHEST_FLAT_AMOUNT: { description: 'Flat commissions, highest amount first; then the others.' },
     LONGEST_COOKIE_WINDOW: { description: 'Longest attribution window first.' },
+    HIGHEST_EARNINGS_PER_CLICK: {
+      description:
+        "Highest `recentEarningsPer100Clicks` first (each in its program's currency: filter by currency to compare like with like); then programs without clicks.",
+    },
   } as const,
 });
 

@@ -1,7 +1,9 @@
 import { builder } from '../builder.ts';
 import { prisma } from '../db.ts';
 import { invalidInput } from '../errors.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import { reportCsv } from './csv.ts';
+import { epcDays, programEpc } from './epc.ts';
 import { type Figures, total } from './figures.ts';
 import { ReportBreakdownEnum, ReportOrderEnum, ReportRangeInput } from './inputs.ts';
 import {
@@ -309,5 +311,18 @@ builder.prismaObjectFields('Link', (t) => ({
       range: args.range as ReportRange,
       currency: link.program.currency,
     }),
+  }),
+}));
+
+builder.prismaObjectFields('Program', (t) => ({
+  recentEarningsPer100Clicks: t.field({
+    type: 'SafeInt',
+    nullable: true,
+    description: `Commission per 100 clicks over the last ${epcDays} days (UTC), all affiliates together, in the program's currency (minor units, rounded half up); null without clicks. The marketplace sorts by it.`,
+    resolve: async (program) => {
+      const [row] = await prisma.$queryRaw<{ epc: bigint | null }[]>`
+        SELECT ${programEpc(Prisma.sql`${program.id}::uuid`)} AS epc`;
+      return row?.epc == null ? null : Number(row.epc);
+    },
   }),
 }));

@@ -117,8 +117,10 @@ async function fromEvents(
   return { days: list, totals: derived(totals) };
 }
 
+const tag = Math.random().toString(36).slice(2, 8);
+
 async function scenario() {
-  const s = await approvedEnrollment({ terms: { ...tieredTerms, leadAmount: 150 } });
+  const s = await approvedEnrollment({ name: `Reports ${tag}`, terms: { ...tieredTerms, leadAmount: 150 } });
   const { key } = await createApiKey(s.merchant.token, s.merchantOrg.id, 'SECRET');
   const other = await affiliate('Other');
   const applied = await apply(other.user.token, s.program.id, other.org.id);
@@ -409,6 +411,35 @@ describe('reports', () => {
       )
     ).errors?.[0];
     expect(csv?.extensions?.code).toBe('INVALID_INPUT');
+  });
+
+  test('the marketplace sorts programs by their earnings per 100 clicks over the last 30 days', async () => {
+    const quiet = await approvedEnrollment({ name: `Reports ${tag} quiet` });
+    const { createLink } = await ok(
+      'mutation($input: CreateLinkInput!) { createLink(input: $input) { code } }',
+      { input: { enrollmentId: quiet.enrollmentId } },
+      quiet.aff.user.token,
+    );
+    await s.click(createLink.code, '198.51.100.20');
+    const fresh = await approvedEnrollment({ name: `Reports ${tag} fresh` });
+    const { marketplace } = await ok(
+      `query($filter: MarketplaceFilter) { marketplace(filter: $filter, sort: HIGHEST_EARNINGS_PER_CLICK) {
+        edges { node { id recentEarningsPer100Clicks } } } }`,
+      { filter: { search: tag } },
+      s.aff.user.token,
+    );
+    const since = new Date(now.getTime() - 30 * 24 * hour);
+    const recent = await fromEvents(
+      s.program.id,
+      {},
+      { from: localDay(since, 'UTC'), to: localDay(now, 'UTC'), timeZone: 'UTC' },
+    );
+    expect(recent.totals.earningsPer100Clicks).toBeGreaterThan(0);
+    expect(marketplace.edges.map((e: { node: unknown }) => e.node)).toEqual([
+      { id: s.program.id, recentEarningsPer100Clicks: recent.totals.earningsPer100Clicks },
+      { id: quiet.program.id, recentEarningsPer100Clicks: 0 },
+      { id: fresh.program.id, recentEarningsPer100Clicks: null },
+    ]);
   });
 
   test('a bad range is a typed error', async () => {
