@@ -119,11 +119,8 @@ export async function adjustConversion(r: AdjustmentReport): Promise<Adjusted> {
     }
     await book(tx, moves);
     // The sale's day in the reports: revenue net of refunds, commissions net of reversals.
-    // In BigInt: the product of two amounts can pass 2^53.
-    const net = (refunded: number) =>
-      Number((BigInt(sale.programAmount ?? 0) * BigInt(sale.amount! - refunded)) / BigInt(sale.amount!));
     await rollupChange(tx, r.conversionId, {
-      revenue: net(refundedBefore + amount) - net(refundedBefore),
+      refunded: { before: refundedBefore, after: refundedBefore + amount },
       commission: -moves.reduce((sum, m) => sum + m.movement.amount, 0),
     });
     await emit(

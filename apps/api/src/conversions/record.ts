@@ -293,7 +293,7 @@ const lockEnrollment = 'SELECT 1 FROM "Enrollment" WHERE id = $1::uuid FOR NO KE
 
 const salesVolume = `
   SELECT count(*) FILTER (WHERE s.amount = 0 OR s.refunded < s.amount)::int AS count,
-         coalesce(sum(s."programAmount"::bigint * (s.amount - s.refunded) / NULLIF(s.amount, 0)), 0)::bigint AS revenue
+         coalesce(sum(sale_net(s."programAmount", s.amount, s.refunded)), 0)::bigint AS revenue
   FROM (
     SELECT v."programAmount", v.amount,
            coalesce((SELECT sum(a.amount) FROM "ConversionAdjustment" a WHERE a."conversionId" = v.id), 0) AS refunded

@@ -13,9 +13,8 @@ export const programShard = () => Math.floor(Math.random() * shards);
 const changeShard = 0;
 
 export interface Change {
-  leads?: number;
-  sales?: number;
-  revenue?: number;
+  /** A refund: the sale's refunded total before and after it (revenue changes by the difference). */
+  refunded?: { before: number; after: number };
   commission?: number;
 }
 
@@ -26,7 +25,10 @@ export interface Change {
 export async function rollupChange(tx: Tx, conversionId: string, c: Change) {
   await tx.$queryRaw`
     SELECT rollup_add(v."programId", v."enrollmentId", k."linkId", k.sub1, v."occurredAt", ${changeShard}::int,
-      0, 0, ${c.leads ?? 0}::int, ${c.sales ?? 0}::int, ${c.revenue ?? 0}::bigint, ${c.commission ?? 0}::bigint) AS done
+      0, 0, 0, 0,
+      sale_net(v."programAmount", v.amount, ${c.refunded?.after ?? 0}::bigint)
+        - sale_net(v."programAmount", v.amount, ${c.refunded?.before ?? 0}::bigint),
+      ${c.commission ?? 0}::bigint) AS done
     FROM "Conversion" v LEFT JOIN "Click" k ON k.id = v."clickId"
     WHERE v.id = ${conversionId}::uuid AND v."enrollmentId" IS NOT NULL AND v.status <> 'REJECTED'`;
 }
