@@ -61,7 +61,22 @@ const range = (r?: { from?: Date | null; to?: Date | null } | null) =>
     ? { createdAt: { ...(r.from ? { gte: r.from } : {}), ...(r.to ? { lt: r.to } : {}) } }
     : {};
 
-async function counts(where: { linkId?: string; enrollmentId?: string }, r?: Parameters<typeof range>[0]) {
+/**
+ * Click counts. Without a range they are the sums of the day rollups (a cost that grows with
+ * days, not traffic); a range is exact to the millisecond, so it counts the clicks themselves
+ * (through the (linkId | enrollmentId, createdAt) indexes).
+ */
+async function counts(
+  owner: { programId: string; scope: 'LINK' | 'AFFILIATE'; key: string },
+  r?: Parameters<typeof range>[0],
+) {
+  if (!r?.from && !r?.to) {
+    const [row] = await prisma.$queryRaw<{ total: bigint | null; unique: bigint | null }[]>`
+      SELECT sum(clicks) AS total, sum("uniqueClicks") AS unique FROM "DailyRollup"
+      WHERE "programId" = ${owner.programId}::uuid AND scope = ${owner.scope}::"RollupScope" AND key = ${owner.key}`;
+    return { total: Number(row?.total ?? 0), unique: Number(row?.unique ?? 0) };
+  }
+  const where = owner.scope === 'LINK' ? { linkId: owner.key } : { enrollmentId: owner.key };
   const [total, unique] = await Promise.all([
     prisma.click.count({ where: { ...where, ...range(r) } }),
     prisma.click.count({ where: { ...where, ...range(r), isUnique: true } }),
@@ -157,7 +172,7 @@ export const LinkRef = builder.prismaObject('Link', {
     clickCounts: t.field({
       type: ClickCounts,
       args: { range: t.arg({ type: ClickRangeInput, required: false }) },
-      resolve: (link, args) => counts({ linkId: link.id }, args.range),
+      resolve: (link, args) => counts({ programId: link.programId, scope: 'LINK', key: link.id }, args.range),
     }),
   }),
 });
@@ -174,7 +189,8 @@ builder.prismaObjectFields('Enrollment', (t) => ({
   clickCounts: t.field({
     type: ClickCounts,
     args: { range: t.arg({ type: ClickRangeInput, required: false }) },
-    resolve: (enrollment, args) => counts({ enrollmentId: enrollment.id }, args.range),
+    resolve: (enrollment, args) =>
+      counts({ programId: enrollment.programId, scope: 'AFFILIATE', key: enrollment.id }, args.range),
   }),
 }));
 
