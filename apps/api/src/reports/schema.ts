@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { builder } from '../builder.ts';
 import { prisma } from '../db.ts';
 import { invalidInput } from '../errors.ts';
@@ -287,7 +288,10 @@ builder.prismaObjectFields('Enrollment', (t) => ({
     type: PartReportRef,
     description: "One sub-ID's figures (the click's sub1).",
     select: { programId: true, program: { select: { currency: true } } },
-    args: { subId: t.arg.string(), range: t.arg(rangeArg) },
+    args: {
+      subId: t.arg.string({ validate: z.string().min(1).max(256) }),
+      range: t.arg(rangeArg),
+    },
     resolve: (enrollment, args) => ({
       target: {
         scope: 'SUB_ID' as const,

@@ -455,6 +455,12 @@ describe('reports', () => {
       expect(errors?.[0]?.extensions?.code).toBe('INVALID_INPUT');
       expect(JSON.stringify(errors?.[0]?.extensions)).toContain(path);
     }
+    const subId = await gql(
+      'query($id: ID!) { enrollment(id: $id) { subIdReport(subId: "", range: {from: "2026-01-01", to: "2026-01-02"}) { from } } }',
+      { id: s.enrollmentId },
+      s.merchant.token,
+    );
+    expect(subId.errors?.[0]?.extensions?.code).toBe('INVALID_INPUT');
     const first = await gql(
       'query($id: ID!) { program(id: $id) { report(range: {from: "2026-01-01", to: "2026-01-02"}) { topLinks(first: 101) { clicks } } } }',
       { id: s.program.id },
