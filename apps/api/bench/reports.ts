@@ -117,7 +117,9 @@ async function seed(programId: string, from: number, to: number) {
   const t1 = performance.now();
   await sql(databaseUrl, `DELETE FROM "DailyRollup" WHERE "programId" = $1`, [programId]);
   await sql(databaseUrl, `INSERT INTO "DailyRollup" SELECT * FROM rollup_rebuilt($1)`, [programId]);
-  await sql(databaseUrl, 'ANALYZE');
+  // As autovacuum soon would: it marks the pages all-visible, so whole days are read from the
+  // index alone (an index-only scan).
+  await sql(databaseUrl, 'VACUUM ANALYZE');
   return { rows: t1 - t0, rollups: performance.now() - t1 };
 }
 
