@@ -26,6 +26,34 @@ async function loadWasm(): Promise<Wasm> {
   return bindings;
 }
 
+type Adapter = Awaited<ReturnType<PrismaPg['connect']>>;
+
+/**
+ * The pg adapter runs a migration script statement by statement, splitting it at every
+ * semicolon: that breaks PL/pgSQL bodies and any quoted semicolon. PostgreSQL parses a whole
+ * script itself when it comes as one simple query, and runs it as one transaction.
+ */
+function wholeScripts(adapter: Adapter): Adapter {
+  const inner = adapter as unknown as { client: pg.Pool; onError(error: unknown): never };
+  adapter.executeScript = async (script: string) => {
+    try {
+      await inner.client.query(script);
+    } catch (error) {
+      inner.onError(error);
+    }
+  };
+  return adapter;
+}
+
+class WholeScriptPg extends PrismaPg {
+  override async connect() {
+    return wholeScripts(await super.connect());
+  }
+  override async connectToShadowDb() {
+    return wholeScripts(await super.connectToShadowDb());
+  }
+}
+
 /** Runs `work` with a schema engine connected to `databaseUrl`, then releases both. */
 export async function withSchemaEngine<T>(
   databaseUrl: string,
@@ -35,7 +63,7 @@ export async function withSchemaEngine<T>(
   wasm ??= loadWasm();
   const { SchemaEngine } = await wasm;
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool));
+  const adapter = bindMigrationAwareSqlAdapterFactory(new WholeScriptPg(pool));
   const engine = await SchemaEngine.new({ datamodels: [['schema.prisma', schema]] }, () => {}, adapter);
   try {
     return await work(engine);
