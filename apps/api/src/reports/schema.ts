@@ -203,53 +203,43 @@ const top = (by: Breakdown) => (r: Report, args: { first?: number | null; orderB
   });
 };
 
+/** Adds top lists to a report: each field lists one kind of row, best first. */
+const addTopLists = (
+  report: ReturnType<typeof reportType>,
+  lists: Record<string, [typeof LinkRowRef, Breakdown]>,
+) =>
+  builder.objectFields(report, (t) =>
+    Object.fromEntries(
+      Object.entries(lists).map(([name, [type, by]]) => [
+        name,
+        t.field({
+          type: [type],
+          args: {
+            first: t.arg.int(topArgs.first),
+            orderBy: t.arg({ type: ReportOrderEnum, ...topArgs.orderBy }),
+          },
+          resolve: top(by),
+        }),
+      ]),
+    ),
+  );
+
 const ProgramReportRef = reportType('ProgramReport', "A program's figures, for its merchant.", [
   'AFFILIATES',
   'LINKS',
   'SUB_IDS',
 ]);
-builder.objectFields(ProgramReportRef, (t) => ({
-  topAffiliates: t.field({
-    type: [AffiliateRowRef],
-    args: {
-      first: t.arg.int(topArgs.first),
-      orderBy: t.arg({ type: ReportOrderEnum, ...topArgs.orderBy }),
-    },
-    resolve: top('AFFILIATE'),
-  }),
-  topLinks: t.field({
-    type: [LinkRowRef],
-    args: {
-      first: t.arg.int(topArgs.first),
-      orderBy: t.arg({ type: ReportOrderEnum, ...topArgs.orderBy }),
-    },
-    resolve: top('LINK'),
-  }),
-}));
+addTopLists(ProgramReportRef, {
+  topAffiliates: [AffiliateRowRef, 'AFFILIATE'],
+  topLinks: [LinkRowRef, 'LINK'],
+});
 
 const EnrollmentReportRef = reportType(
   'EnrollmentReport',
   "An affiliate's figures in a program, for the merchant and the affiliate.",
   ['LINKS', 'SUB_IDS'],
 );
-builder.objectFields(EnrollmentReportRef, (t) => ({
-  topLinks: t.field({
-    type: [LinkRowRef],
-    args: {
-      first: t.arg.int(topArgs.first),
-      orderBy: t.arg({ type: ReportOrderEnum, ...topArgs.orderBy }),
-    },
-    resolve: top('LINK'),
-  }),
-  topSubIds: t.field({
-    type: [SubIdRowRef],
-    args: {
-      first: t.arg.int(topArgs.first),
-      orderBy: t.arg({ type: ReportOrderEnum, ...topArgs.orderBy }),
-    },
-    resolve: top('SUB_ID'),
-  }),
-}));
+addTopLists(EnrollmentReportRef, { topLinks: [LinkRowRef, 'LINK'], topSubIds: [SubIdRowRef, 'SUB_ID'] });
 
 const PartReportRef = reportType(
   'PartReport',
