@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { prisma } from '../../src/db.ts';
 import { createApiKey, gql, ok } from '../helpers.ts';
 import { affiliate, apply, approvedEnrollment, decide, tieredTerms } from '../programs.ts';
-import { browser, startHttp } from '../tracking.ts';
+import { clickThrough, createLink, startHttp, trackConversion } from '../tracking.ts';
 
 let http: Awaited<ReturnType<typeof startHttp>>;
 beforeAll(async () => {
@@ -125,14 +125,7 @@ async function scenario() {
   const other = await affiliate('Other');
   const applied = await apply(other.user.token, s.program.id, other.org.id);
   await ok(decide('approveEnrollment'), { input: { enrollmentId: applied.id } }, s.merchant.token);
-  const link = async (enrollmentId: string, token: string, subIds: (string | null)[]) =>
-    (
-      await ok(
-        'mutation($input: CreateLinkInput!) { createLink(input: $input) { id code } }',
-        { input: { enrollmentId, subIds } },
-        token,
-      )
-    ).createLink as { id: string; code: string };
+  const link = createLink;
   const spring = await link(s.enrollmentId, s.aff.user.token, ['spring']);
   const plain = await link(s.enrollmentId, s.aff.user.token, []);
   const others = await link(applied.id, other.user.token, ['spring']);
@@ -145,26 +138,9 @@ async function scenario() {
     );
     return code;
   };
-  const click = async (code: string, from: string) => {
-    const { location } = await http.get(`/r/${code}`, { 'user-agent': browser, 'x-forwarded-for': from });
-    await http.tracking.recorder.flush();
-    return new URL(location!).searchParams.get('ref_id')!;
-  };
-  const track = async (kind: 'Sale' | 'Lead', input: Record<string, unknown>) => {
-    const orderId = `o-${randomUUID()}`;
-    const data = await ok(
-      `mutation($input: Track${kind}Input!) { track${kind}(input: $input) { conversionId } }`,
-      {
-        input: {
-          programId: s.program.id,
-          ...(kind === 'Sale' ? { orderId, currency: 'USD' } : { leadId: orderId }),
-          ...input,
-        },
-      },
-      key,
-    );
-    return { id: data[`track${kind}`].conversionId as string, orderId };
-  };
+  const click = (code: string, from: string) => clickThrough(http, code, from);
+  const track = (kind: 'Sale' | 'Lead', input: Record<string, unknown>) =>
+    trackConversion(s.program.id, key, kind, input);
   return {
     ...s,
     key,
@@ -415,12 +391,8 @@ describe('reports', () => {
 
   test('the marketplace sorts programs by their earnings per 100 clicks over the last 30 days', async () => {
     const quiet = await approvedEnrollment({ name: `Reports ${tag} quiet` });
-    const { createLink } = await ok(
-      'mutation($input: CreateLinkInput!) { createLink(input: $input) { code } }',
-      { input: { enrollmentId: quiet.enrollmentId } },
-      quiet.aff.user.token,
-    );
-    await s.click(createLink.code, '198.51.100.20');
+    const quietLink = await createLink(quiet.enrollmentId, quiet.aff.user.token);
+    await s.click(quietLink.code, '198.51.100.20');
     const fresh = await approvedEnrollment({ name: `Reports ${tag} fresh` });
     const { marketplace } = await ok(
       `query($filter: MarketplaceFilter) { marketplace(filter: $filter, sort: HIGHEST_EARNINGS_PER_CLICK) {

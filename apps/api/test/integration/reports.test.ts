@@ -7,7 +7,7 @@ import { prisma } from '../../src/db.ts';
 import { checkRollups } from '../../src/reports/check.ts';
 import { createApiKey, ok } from '../helpers.ts';
 import { approvedEnrollment } from '../programs.ts';
-import { browser, startHttp } from '../tracking.ts';
+import { clickThrough, createLink, startHttp, trackConversion } from '../tracking.ts';
 
 let http: Awaited<ReturnType<typeof startHttp>>;
 beforeAll(async () => {
@@ -20,39 +20,14 @@ const hour = 3_600_000;
 async function setup() {
   const s = await approvedEnrollment();
   const { key } = await createApiKey(s.merchant.token, s.merchantOrg.id, 'SECRET');
-  const link = async (subIds: (string | null)[]) =>
-    (
-      await ok(
-        'mutation($input: CreateLinkInput!) { createLink(input: $input) { id code } }',
-        { input: { enrollmentId: s.enrollmentId, subIds } },
-        s.aff.user.token,
-      )
-    ).createLink as { id: string; code: string };
+  const link = (subIds: (string | null)[]) => createLink(s.enrollmentId, s.aff.user.token, subIds);
   return { ...s, key, spring: await link(['spring']), plain: await link([]) };
 }
 type Setup = Awaited<ReturnType<typeof setup>>;
 
-async function click(code: string, from: string) {
-  const { location } = await http.get(`/r/${code}`, { 'user-agent': browser, 'x-forwarded-for': from });
-  await http.tracking.recorder.flush();
-  return new URL(location!).searchParams.get('ref_id')!;
-}
-
-async function track(s: Setup, kind: 'Sale' | 'Lead', input: Record<string, unknown>) {
-  const orderId = `o-${randomUUID()}`;
-  const data = await ok(
-    `mutation($input: Track${kind}Input!) { track${kind}(input: $input) { conversionId } }`,
-    {
-      input: {
-        programId: s.program.id,
-        ...(kind === 'Sale' ? { orderId, currency: 'USD' } : { leadId: orderId }),
-        ...input,
-      },
-    },
-    s.key,
-  );
-  return { id: data[`track${kind}`].conversionId as string, orderId };
-}
+const click = (code: string, from: string) => clickThrough(http, code, from);
+const track = (s: Setup, kind: 'Sale' | 'Lead', input: Record<string, unknown>) =>
+  trackConversion(s.program.id, s.key, kind, input);
 
 /** The affiliate's figures straight from its clicks, conversions and commissions. */
 async function fromEvents(s: Setup) {
