@@ -9,7 +9,7 @@
 import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { migrate } from '../src/database/migrations.ts';
-import { apiStartArgs, postgresTicks, scratchDatabase, sql, start, ticks, tickUs } from './common.ts';
+import { postgresTicks, scratchDatabase, sql, start, startApi, ticks, tickUs } from './common.ts';
 
 const { serverUrl, name, url: databaseUrl } = scratchDatabase();
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -95,16 +95,8 @@ let failed = false;
 try {
   await migrate(databaseUrl);
   await seed();
-  const apiEnv = {
-    DATABASE_URL: databaseUrl,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    JWT_SECRET: 'bench'.repeat(8),
-    NODE_ENV: 'production',
-  };
   const bare = await start('node', ['bench/bare-server.mjs'], {}, /^(\d+)\s*$/m);
-  const api = await start('node', apiStartArgs(), apiEnv, /"port":(\d+)[^\n]*API listening/);
+  const api = await startApi(databaseUrl);
   children.push(bare.child, api.child);
 
   console.log(

@@ -66,13 +66,48 @@ export function start(
  * The node arguments of `pnpm start`, so a benchmark measures what production runs.
  * BENCH_API_NODE_FLAGS adds flags in front, to see where the time goes (e.g. `--cpu-prof`).
  */
-export function apiStartArgs() {
+function apiStartArgs() {
   const scripts = JSON.parse(readFileSync(`${apiDir}/package.json`, 'utf8')).scripts;
   const [command, ...args] = (scripts.start as string).split(/\s+/);
   if (command !== 'node') throw new Error(`unexpected start script: ${scripts.start}`);
   const extra = process.env.BENCH_API_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
   return [...extra, ...args];
 }
+
+/** The API started as `pnpm start` starts it, on `databaseUrl` and a free port. */
+export function startApi(databaseUrl: string, env: Record<string, string> = {}) {
+  return start(
+    'node',
+    apiStartArgs(),
+    {
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      JWT_SECRET: 'bench'.repeat(8),
+      NODE_ENV: 'production',
+      ...env,
+    },
+    /"port":(\d+)[^\n]*API listening/,
+  );
+}
+
+/**
+ * CTEs that insert `$2` affiliates (organizations and profiles) and enroll them, approved, in
+ * program `$1`; the enrollments are the CTE `enrollments` (id, "referralCode").
+ */
+export const benchAffiliatesSql = `
+  orgs AS (
+    INSERT INTO "Organization" (id, name, slug, "isAffiliate", "updatedAt")
+    SELECT gen_random_uuid(), 'Bench Affiliate ' || n, 'bench-affiliate-' || n, true, now()
+    FROM generate_series(1, $2::int) n RETURNING id, slug
+  ), profiles AS (
+    INSERT INTO "AffiliateProfile" (id, "organizationId", "displayName", "contactEmail", "updatedAt")
+    SELECT gen_random_uuid(), id, slug, slug || '@example.com', now() FROM orgs RETURNING id, "displayName"
+  ), enrollments AS (
+    INSERT INTO "Enrollment" (id, "programId", "affiliateId", status, "referralCode", "updatedAt")
+    SELECT gen_random_uuid(), $1, id, 'APPROVED', "displayName", now() FROM profiles RETURNING id, "referralCode"
+  )`;
 
 /** CPU ticks (user + system) a process has used; 0 once it has gone. */
 export const ticks = (pid: number | string) => {

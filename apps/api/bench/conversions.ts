@@ -18,7 +18,15 @@ import { generateApiKey } from '../src/auth/api-keys.ts';
 import { migrate } from '../src/database/migrations.ts';
 import { connectDb } from '../src/db.ts';
 import { uuidv7 } from '../src/ids.ts';
-import { apiStartArgs, postgresTicks, scratchDatabase, sql, start, ticks, tickUs } from './common.ts';
+import {
+  benchAffiliatesSql,
+  postgresTicks,
+  scratchDatabase,
+  sql,
+  startApi,
+  ticks,
+  tickUs,
+} from './common.ts';
 
 const { serverUrl, name, url: databaseUrl } = scratchDatabase();
 const perRound = Number(process.env.BENCH_CONVERSIONS ?? 5000);
@@ -66,16 +74,7 @@ async function seed(): Promise<Seeded> {
   );
   const enrollments = await sql<{ id: string }>(
     databaseUrl,
-    `WITH orgs AS (
-       INSERT INTO "Organization" (id, name, slug, "isAffiliate", "updatedAt")
-       SELECT gen_random_uuid(), 'Bench Affiliate ' || n, 'bench-affiliate-' || n, true, now()
-       FROM generate_series(1, $2::int) n RETURNING id, slug
-     ), profiles AS (
-       INSERT INTO "AffiliateProfile" (id, "organizationId", "displayName", "contactEmail", "updatedAt")
-       SELECT gen_random_uuid(), id, slug, slug || '@example.com', now() FROM orgs RETURNING id, "displayName"
-     )
-     INSERT INTO "Enrollment" (id, "programId", "affiliateId", status, "referralCode", "updatedAt")
-     SELECT gen_random_uuid(), $1, id, 'APPROVED', "displayName", now() FROM profiles RETURNING id`,
+    `WITH ${benchAffiliatesSql} SELECT id FROM enrollments`,
     [programId, affiliateCount],
   );
   const enrollmentIds = enrollments.map((e) => e.id);
@@ -349,7 +348,7 @@ async function counts(programId: string) {
 }
 
 await sql(serverUrl, `CREATE DATABASE "${name}"`);
-let api: Awaited<ReturnType<typeof start>> | undefined;
+let api: Awaited<ReturnType<typeof startApi>> | undefined;
 let failed = true;
 try {
   await migrate(databaseUrl);
@@ -360,20 +359,7 @@ try {
   );
   await storeClicks(seeded.programId);
 
-  api = await start(
-    'node',
-    apiStartArgs(),
-    {
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_SIZE: String(poolSize),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      JWT_SECRET: 'bench'.repeat(8),
-      NODE_ENV: 'production',
-    },
-    /"port":(\d+)[^\n]*API listening/,
-  );
+  api = await startApi(databaseUrl, { DATABASE_POOL_SIZE: String(poolSize) });
   const port = api.port;
   const pid = api.child.pid!;
 

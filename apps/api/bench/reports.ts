@@ -12,7 +12,7 @@
 // a scratch database is created on it and dropped afterwards. BENCH_REQUESTS (200) per size.
 import { generateApiKey } from '../src/auth/api-keys.ts';
 import { migrate } from '../src/database/migrations.ts';
-import { apiStartArgs, scratchDatabase, sql, start } from './common.ts';
+import { benchAffiliatesSql, scratchDatabase, sql, startApi } from './common.ts';
 
 const { serverUrl, name, url: databaseUrl } = scratchDatabase();
 const requests = Number(process.env.BENCH_REQUESTS ?? 200);
@@ -43,17 +43,7 @@ async function setup() {
   );
   await sql(
     databaseUrl,
-    `WITH orgs AS (
-       INSERT INTO "Organization" (id, name, slug, "isAffiliate", "updatedAt")
-       SELECT gen_random_uuid(), 'Bench Affiliate ' || n, 'bench-affiliate-' || n, true, now()
-       FROM generate_series(1, $2::int) n RETURNING id, slug
-     ), profiles AS (
-       INSERT INTO "AffiliateProfile" (id, "organizationId", "displayName", "contactEmail", "updatedAt")
-       SELECT gen_random_uuid(), id, slug, slug || '@example.com', now() FROM orgs RETURNING id, "displayName"
-     ), enrollments AS (
-       INSERT INTO "Enrollment" (id, "programId", "affiliateId", status, "referralCode", "updatedAt")
-       SELECT gen_random_uuid(), $1, id, 'APPROVED', "displayName", now() FROM profiles RETURNING id, "referralCode"
-     )
+    `WITH ${benchAffiliatesSql}
      INSERT INTO "Link" (id, "programId", "enrollmentId", code, "updatedAt")
      SELECT gen_random_uuid(), $1, e.id, e."referralCode" || '-' || i, now() FROM enrollments e, generate_series(1, 3) i`,
     [program!.id, affiliates],
@@ -192,24 +182,12 @@ const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 await sql(serverUrl, `CREATE DATABASE "${name}"`);
-let api: Awaited<ReturnType<typeof start>> | undefined;
+let api: Awaited<ReturnType<typeof startApi>> | undefined;
 let failed = true;
 try {
   await migrate(databaseUrl);
   const { programId, secret } = await setup();
-  api = await start(
-    'node',
-    apiStartArgs(),
-    {
-      DATABASE_URL: databaseUrl,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      JWT_SECRET: 'bench'.repeat(8),
-      NODE_ENV: 'production',
-    },
-    /"port":(\d+)[^\n]*API listening/,
-  );
+  api = await startApi(databaseUrl);
   console.log(
     `Program report ${range.from} to ${range.to} (${timeZone}); ${affiliates} affiliates, ${affiliates * 3} links, ` +
       `${subIds.length} sub-IDs; ${warmups} warm-up + ${requests} timed requests per size, one at a time.`,
