@@ -9,6 +9,8 @@ export const ErrorCode = {
   INVALID_INPUT: 'An argument failed validation; `extensions.issues` lists each field.',
   CONFLICT: 'The change clashes with existing data (a duplicate, or a state that does not allow it).',
   RATE_LIMITED: 'Too many requests; retry after `extensions.retryAfterSeconds`.',
+  REQUEST_TOO_LARGE:
+    'The request is over a limit: `extensions.limit` is depth, cost, aliases, directives, tokens, batch or body.',
   INTERNAL_SERVER_ERROR: 'An unexpected error; it was logged with `extensions.requestId`.',
 } as const;
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { landingHandler } from './clicks/landing.ts';
 import { redirectHandler } from './clicks/redirect.ts';
+import { config } from './config.ts';
 import { conversionBeacon } from './conversions/beacon.ts';
 import { prisma } from './db.ts';
 import { logger } from './logger.ts';
@@ -15,7 +16,11 @@ const code = /^\/r\/([A-Za-z0-9_-]{1,64})\/?(?:\?|$)/;
  * The HTTP entry point. The tracking endpoints are plain handlers in front of GraphQL, so a
  * redirect costs a map lookup and a string concatenation, not a trip through Yoga.
  */
-export function requestListener(app: App, tracking: Tracking) {
+export function requestListener(
+  app: App,
+  tracking: Tracking,
+  maxBodyBytes = config().GRAPHQL_MAX_BODY_BYTES,
+) {
   const redirect = redirectHandler(tracking.cache, tracking.recorder, tracking.settings, logger);
   const landing = landingHandler(() => prisma, tracking.recorder, tracking.settings, logger);
   const conversion = conversionBeacon(logger, tracking.settings);
@@ -36,6 +41,25 @@ export function requestListener(app: App, tracking: Tracking) {
         res.end(text);
       });
     }
+    if (req.method === 'POST' && tooLarge(req, res, maxBodyBytes)) return;
     return app(req, res);
   };
+}
+
+/**
+ * Refuses a request body over the limit before anything reads it: by its Content-Length, and a
+ * body without one (chunked) is refused too, since its size is unknown until read.
+ */
+function tooLarge(req: IncomingMessage, res: ServerResponse, limit: number) {
+  const length = req.headers['content-length'];
+  const status = length === undefined ? 411 : Number(length) > limit ? 413 : 0;
+  if (!status) return false;
+  const message =
+    status === 411 ? 'A request body needs a Content-Length' : `The request body is over ${limit} bytes`;
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+  res.end(
+    JSON.stringify({ errors: [{ message, extensions: { code: 'REQUEST_TOO_LARGE', limit: 'body' } }] }),
+  );
+  req.resume();
+  return true;
 }

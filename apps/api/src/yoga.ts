@@ -4,8 +4,9 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, useReadinessCheck } from 'graphql-yoga';
 import { resolveViewer } from './auth/viewer.ts';
 import type { Context } from './builder.ts';
-import { config } from './config.ts';
+import { type Config, config } from './config.ts';
 import { prisma } from './db.ts';
+import { limitPlugins } from './limits.ts';
 import { logger } from './logger.ts';
 import { schema } from './schema/index.ts';
 
@@ -44,7 +45,16 @@ const isGraphQLError = (error: unknown): error is GraphQLError =>
 // code: they are the caller's bad input, so they get INVALID_INPUT like ours, with the field
 // named in `issues` when graphql says which one.
 const coercion = /^Variable "\$(\w+)" got invalid value .*? at "([^"]+)"; (.*)$/s;
+// Yoga refuses too many batched operations with its own code and HTTP 413: that is one of our
+// limits, so it gets our code (other Yoga codes pass as they are).
+const tooLarge = (error: GraphQLError) =>
+  (error.extensions?.http as { status?: number } | undefined)?.status === 413;
+
 function withCode(error: GraphQLError): GraphQLError {
+  if (tooLarge(error) && error.extensions?.code !== 'REQUEST_TOO_LARGE')
+    return new GraphQLError(error.message, {
+      extensions: { ...error.extensions, code: 'REQUEST_TOO_LARGE', limit: 'batch' },
+    });
   if (error.extensions?.code) return error;
   const match = coercion.exec(error.message);
   const issues = match ? [{ path: match[2]!, message: match[3]! }] : undefined;
@@ -101,13 +111,16 @@ const maskAndLog: Plugin<Context> = {
   },
 };
 
-export function createApp(options: { schema?: GraphQLSchema } = {}) {
+export function createApp(options: { schema?: GraphQLSchema; settings?: Config } = {}) {
+  const settings = options.settings ?? config();
   return createYoga<Record<string, unknown>, Context>({
     schema: options.schema ?? schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     landingPage: false,
-    graphiql: config().GRAPHIQL ? { title: 'Affiliate network API' } : false,
+    graphiql: settings.GRAPHIQL ? { title: 'Affiliate network API' } : false,
+    // Several operations in one request (a JSON array), up to the limit; more is one error.
+    batching: { limit: settings.GRAPHQL_MAX_BATCH },
     maskedErrors: {
       maskError: (error, message) => maskError(error, message),
       errorMessage: 'Unexpected error',
@@ -130,6 +143,7 @@ export function createApp(options: { schema?: GraphQLSchema } = {}) {
       }
     },
     plugins: [
+      ...limitPlugins(settings),
       useRequestId,
       maskAndLog,
       useReadinessCheck({

@@ -41,6 +41,13 @@ export class RateLimitedError extends AffiliateApiError {
     return (this.extensions.retryAfterSeconds as number | undefined) ?? null;
   }
 }
+/** The request is over one of the API's limits; `limit` says which (depth, cost, batch, body…). */
+export class RequestTooLargeError extends AffiliateApiError {
+  override name = 'RequestTooLargeError';
+  get limit(): string | null {
+    return (this.extensions.limit as string | undefined) ?? null;
+  }
+}
 /** The request did not get an answer (or not a GraphQL one): safe to retry tracking calls. */
 export class NetworkError extends AffiliateApiError {
   override name = 'NetworkError';
@@ -53,6 +60,7 @@ const byCode: Record<string, typeof AffiliateApiError> = {
   INVALID_INPUT: InvalidInputError,
   CONFLICT: ConflictError,
   RATE_LIMITED: RateLimitedError,
+  REQUEST_TOO_LARGE: RequestTooLargeError,
 };
 
 export function errorFor(error: {
