@@ -8,6 +8,7 @@ import { hasEnrollmentIn, isEnrolledAffiliateOf, isPartyTo } from './auth/access
 import { actsFor } from './auth/scopes.ts';
 import type { Viewer } from './auth/viewer.ts';
 import { prisma } from './db.ts';
+import type { RateLimits } from './rate-limits.ts';
 import './default-deny.ts';
 import { forbidden, invalidInput, unauthenticated } from './errors.ts';
 import { getDatamodel } from './generated/pothos-types.ts';
@@ -18,6 +19,8 @@ export interface Context {
   requestId: string;
   /** The caller's IP, when served over HTTP (the fraud rules compare sign-in IPs, hashed). */
   clientIp?: string | null;
+  /** Request allowances (per IP, account, user or key), shared by every instance through Redis. */
+  rateLimits: RateLimits;
 }
 
 export const builder = new SchemaBuilder<{

@@ -64,12 +64,20 @@ const schema = z.object({
   // Limits on one GraphQL request (src/limits.ts); the defaults leave room for the SDK's largest
   // operations.
   GRAPHQL_INTROSPECTION: flag.default(true),
-  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(16),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(10).max(1_000_000).default(5000),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
   GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(50),
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(3000),
   GRAPHQL_MAX_BATCH: z.coerce.number().int().min(1).max(100).default(10),
+  // Requests per window (src/rate-limits.ts): log-ins per IP and per account in 15 minutes,
+  // sign-ups per IP in an hour, API requests per user or secret key (a guard against runaway
+  // loops: 1,000 a second, the tracking target) and per IP for anonymous callers, in a minute.
+  RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  RATE_LIMIT_SIGNUP_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  RATE_LIMIT_API_PER_CREDENTIAL: z.coerce.number().int().min(1).max(10_000_000).default(60_000),
+  RATE_LIMIT_API_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(600),
   GRAPHQL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100_000_000).default(1_048_576),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),

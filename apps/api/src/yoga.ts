@@ -8,11 +8,13 @@ import { type Config, config } from './config.ts';
 import { prisma } from './db.ts';
 import { limitPlugins } from './limits.ts';
 import { logger } from './logger.ts';
+import { type RateLimits, rateLimits } from './rate-limits.ts';
+import { redis } from './redis.ts';
 import { schema } from './schema/index.ts';
 
 // Behind a trusted proxy the first X-Forwarded-For hop, else the socket's peer; none in process.
-const clientIp = (request: Request, req?: IncomingMessage) =>
-  (config().TRUST_PROXY ? request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() : undefined) ||
+const clientIp = (request: Request, req: IncomingMessage | undefined, settings: Config) =>
+  (settings.TRUST_PROXY ? request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() : undefined) ||
   (req?.socket.remoteAddress ?? null);
 
 // One id per request: the caller's X-Request-Id when it is sane, else a new one. It is echoed
@@ -111,8 +113,11 @@ const maskAndLog: Plugin<Context> = {
   },
 };
 
-export function createApp(options: { schema?: GraphQLSchema; settings?: Config } = {}) {
+export function createApp(
+  options: { schema?: GraphQLSchema; settings?: Config; rateLimits?: RateLimits } = {},
+) {
   const settings = options.settings ?? config();
+  const limits = options.rateLimits ?? rateLimits(settings, redis());
   return createYoga<Record<string, unknown>, Context>({
     schema: options.schema ?? schema,
     graphqlEndpoint: '/graphql',
@@ -133,14 +138,24 @@ export function createApp(options: { schema?: GraphQLSchema; settings?: Config }
     },
     context: async ({ request, req }: { request: Request; req?: IncomingMessage }): Promise<Context> => {
       const requestId = requestIdOf(request);
+      const ip = clientIp(request, req, settings);
+      let viewer: Context['viewer'];
       try {
-        return { viewer: await resolveViewer(request.headers), requestId, clientIp: clientIp(request, req) };
+        viewer = await resolveViewer(request.headers);
       } catch (error) {
         if (!isGraphQLError(error)) throw error;
         throw new GraphQLError(error.message, {
           extensions: { ...error.extensions, requestId, http: { status: 401 } },
         });
       }
+      // A user or a secret key is counted by itself (a merchant's server calls from one IP);
+      // anonymous callers and publishable keys (browsers) by IP. In process (tests, scripts)
+      // there is no socket and so no IP to count by.
+      if (viewer.kind === 'user') await limits.take('apiByCredential', `user:${viewer.userId}`);
+      else if (viewer.kind === 'apiKey' && viewer.keyKind === 'SECRET')
+        await limits.take('apiByCredential', `key:${viewer.apiKeyId}`);
+      else if (ip) await limits.take('apiByIp', ip);
+      return { viewer, requestId, clientIp: ip, rateLimits: limits };
     },
     plugins: [
       ...limitPlugins(settings),

@@ -79,6 +79,7 @@ builder.mutationFields((t) => ({
     authScopes: { public: true },
     args: { input: t.arg({ type: SignUpInput }) },
     resolve: async (_root, { input }, context) => {
+      if (context.clientIp) await context.rateLimits.take('signUpByIp', context.clientIp);
       const normalized = input.email.trim().toLowerCase();
       const admins = config().NETWORK_ADMIN_EMAILS;
       try {
@@ -104,6 +105,9 @@ builder.mutationFields((t) => ({
     authScopes: { public: true },
     args: { input: t.arg({ type: LogInInput }) },
     resolve: async (_root, { input }, context) => {
+      // Counted before the password is checked: guessing costs an attempt, right or wrong.
+      if (context.clientIp) await context.rateLimits.take('logInByIp', context.clientIp);
+      await context.rateLimits.take('logInByAccount', input.email.trim().toLowerCase());
       const user = await prisma.user.findUnique({
         where: { email: input.email.trim().toLowerCase() },
         select: { id: true, passwordHash: true, deletedAt: true },
