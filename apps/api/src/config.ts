@@ -72,12 +72,14 @@ const schema = z.object({
   GRAPHQL_MAX_BATCH: z.coerce.number().int().min(1).max(100).default(10),
   // Requests per window (src/rate-limits.ts): log-ins per IP and per account in 15 minutes,
   // sign-ups per IP in an hour, API requests per user or secret key (a guard against runaway
-  // loops: 1,000 a second, the tracking target) and per IP for anonymous callers, in a minute.
+  // loops: 2,000 a second, twice the tracking target) and per IP for anonymous callers, in a minute.
   RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(30),
   RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000_000).default(10),
   RATE_LIMIT_SIGNUP_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(20),
-  RATE_LIMIT_API_PER_CREDENTIAL: z.coerce.number().int().min(1).max(10_000_000).default(60_000),
+  RATE_LIMIT_API_PER_CREDENTIAL: z.coerce.number().int().min(1).max(10_000_000).default(120_000),
   RATE_LIMIT_API_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  // The snippet's landing and conversion reports per visitor IP, in a minute.
+  RATE_LIMIT_SNIPPET_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(120),
   GRAPHQL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100_000_000).default(1_048_576),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),

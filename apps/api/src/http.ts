@@ -1,11 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { corsFor, originOf } from './beacon.ts';
 import { landingHandler } from './clicks/landing.ts';
 import { redirectHandler } from './clicks/redirect.ts';
+import { readVisitor } from './clicks/visitor.ts';
 import { config } from './config.ts';
 import { conversionBeacon } from './conversions/beacon.ts';
 import { prisma } from './db.ts';
+import { AppError } from './errors.ts';
 import { logger } from './logger.ts';
 import { registry } from './metrics.ts';
+import { type RateLimits, rateLimits } from './rate-limits.ts';
+import { redis } from './redis.ts';
 import { serveSnippet } from './snippet.ts';
 import type { Tracking } from './tracking.ts';
 import type { App } from './yoga.ts';
@@ -16,14 +21,37 @@ const code = /^\/r\/([A-Za-z0-9_-]{1,64})\/?(?:\?|$)/;
  * The HTTP entry point. The tracking endpoints are plain handlers in front of GraphQL, so a
  * redirect costs a map lookup and a string concatenation, not a trip through Yoga.
  */
+type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
 export function requestListener(
   app: App,
   tracking: Tracking,
-  maxBodyBytes = config().GRAPHQL_MAX_BODY_BYTES,
+  settings = config(),
+  limits: RateLimits = rateLimits(settings, redis()),
 ) {
+  const maxBodyBytes = settings.GRAPHQL_MAX_BODY_BYTES;
   const redirect = redirectHandler(tracking.cache, tracking.recorder, tracking.settings, logger);
   const landing = landingHandler(() => prisma, tracking.recorder, tracking.settings, logger);
   const conversion = conversionBeacon(logger, tracking.settings);
+  // The snippet's reports, per visitor IP: a page can be scripted to send them in a loop.
+  const limited = async (req: IncomingMessage, res: ServerResponse, handler: Handler) => {
+    const { ip } = readVisitor(req, tracking.settings);
+    if (ip && req.method === 'POST') {
+      try {
+        await limits.take('snippetByIp', ip);
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== 'RATE_LIMITED') throw error;
+        const seconds = error.extensions.retryAfterSeconds as number;
+        res.writeHead(429, {
+          'content-type': 'application/json',
+          'retry-after': String(seconds),
+          ...corsFor(originOf(req)),
+        });
+        return res.end(JSON.stringify({ error: 'RATE_LIMITED', retryAfterSeconds: seconds }));
+      }
+    }
+    return handler(req, res);
+  };
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     if (url.startsWith('/r/')) {
@@ -32,8 +60,9 @@ export function requestListener(
       res.writeHead(match ? 405 : 404, { 'content-type': 'text/plain' });
       return res.end(match ? 'Method not allowed\n' : 'Link not found\n');
     }
-    if (url === '/track/click' || url.startsWith('/track/click?')) return void landing(req, res);
-    if (url === '/track/conversion' || url.startsWith('/track/conversion?')) return void conversion(req, res);
+    if (url === '/track/click' || url.startsWith('/track/click?')) return void limited(req, res, landing);
+    if (url === '/track/conversion' || url.startsWith('/track/conversion?'))
+      return void limited(req, res, conversion);
     if (url === '/snippet/v1.js' || url.startsWith('/snippet/v1.js?')) return void serveSnippet(req, res);
     if (url === '/metrics') {
       return void registry.metrics().then((text) => {

@@ -9,7 +9,13 @@ import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 
 /** What is counted, and by what key (an IP, an account's email, a user or an API key). */
-export type Bucket = 'logInByIp' | 'logInByAccount' | 'signUpByIp' | 'apiByCredential' | 'apiByIp';
+export type Bucket =
+  | 'logInByIp'
+  | 'logInByAccount'
+  | 'signUpByIp'
+  | 'apiByCredential'
+  | 'apiByIp'
+  | 'snippetByIp';
 
 const windows: Record<Bucket, { points: (c: Config) => number; seconds: number }> = {
   logInByIp: { points: (c) => c.RATE_LIMIT_LOGIN_PER_IP, seconds: 900 },
@@ -17,6 +23,7 @@ const windows: Record<Bucket, { points: (c: Config) => number; seconds: number }
   signUpByIp: { points: (c) => c.RATE_LIMIT_SIGNUP_PER_IP, seconds: 3600 },
   apiByCredential: { points: (c) => c.RATE_LIMIT_API_PER_CREDENTIAL, seconds: 60 },
   apiByIp: { points: (c) => c.RATE_LIMIT_API_PER_IP, seconds: 60 },
+  snippetByIp: { points: (c) => c.RATE_LIMIT_SNIPPET_PER_IP, seconds: 60 },
 };
 
 export interface RateLimits {

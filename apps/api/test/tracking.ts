@@ -17,7 +17,7 @@ export async function startHttp(overrides: Partial<Config> = {}) {
     kind: process.env.TEST_DATABASE_URL ? ('postgresql' as const) : ('embedded' as const),
   };
   const tracking = await startTracking({ ...config(), ...overrides }, database);
-  const server = createServer(requestListener(createApp(), tracking));
+  const server = createServer(requestListener(createApp(), tracking, { ...config(), ...overrides }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -8,6 +8,7 @@ import { prisma } from '../../src/db.ts';
 import { rateLimits } from '../../src/rate-limits.ts';
 import { createApp } from '../../src/yoga.ts';
 import { createApiKey, createOrganization, signUp } from '../helpers.ts';
+import { startHttp } from '../tracking.ts';
 
 const settings: Config = {
   ...config(),
@@ -55,7 +56,12 @@ function expectLimited(r: Awaited<ReturnType<typeof call>>) {
   expect(r.retryAfter).toBe(String(seconds));
 }
 
-const ip = () => `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
+// A new address for each call (documentation ranges), so no two callers share an allowance by chance.
+let addresses = 0;
+const ip = () => {
+  addresses++;
+  return `198.18.${Math.floor(addresses / 250)}.${(addresses % 250) + 1}`;
+};
 
 describe('rate limits, counted in memory', () => {
   test('log-ins per account: even the right password waits once the attempts are spent', async () => {
@@ -105,6 +111,31 @@ describe('rate limits, counted in memory', () => {
     const from = ip();
     for (let i = 0; i < 8; i++) expect(codeOf(await call(app, ME, {}, from))).toBeNull();
     expectLimited(await call(app, ME, {}, from));
+  });
+});
+
+describe("the snippet's endpoints", () => {
+  test('landing and conversion reports are limited per visitor IP, with 429 and Retry-After', async () => {
+    const http = await startHttp({ TRUST_PROXY: true, RATE_LIMIT_SNIPPET_PER_IP: 2 });
+    try {
+      const report = (path: string, from: string) =>
+        fetch(`${http.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain', 'x-forwarded-for': from },
+          body: '{}',
+        });
+      const visitor = ip();
+      expect((await report('/track/conversion', visitor)).status).toBe(400);
+      expect((await report('/track/click', visitor)).status).toBe(400);
+      const refused = await report('/track/conversion', visitor);
+      expect(refused.status).toBe(429);
+      const body = await refused.json();
+      expect(body).toEqual({ error: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+      expect(refused.headers.get('retry-after')).toBe(String(body.retryAfterSeconds));
+      expect((await report('/track/conversion', ip())).status).toBe(400);
+    } finally {
+      await http.close();
+    }
   });
 });
 
