@@ -17,12 +17,12 @@ import type { App } from './yoga.ts';
 
 const code = /^\/r\/([A-Za-z0-9_-]{1,64})\/?(?:\?|$)/;
 
+type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
 /**
  * The HTTP entry point. The tracking endpoints are plain handlers in front of GraphQL, so a
  * redirect costs a map lookup and a string concatenation, not a trip through Yoga.
  */
-type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
-
 export function requestListener(
   app: App,
   tracking: Tracking,
