@@ -11,6 +11,7 @@ import { logger } from './logger.ts';
 import { registry } from './metrics.ts';
 import { type RateLimits, rateLimits } from './rate-limits.ts';
 import { redis } from './redis.ts';
+import { securityHeaders } from './security-headers.ts';
 import { serveSnippet } from './snippet.ts';
 import type { Tracking } from './tracking.ts';
 import type { App } from './yoga.ts';
@@ -30,6 +31,7 @@ export function requestListener(
   limits: RateLimits = rateLimits(settings, redis()),
 ) {
   const maxBodyBytes = settings.GRAPHQL_MAX_BODY_BYTES;
+  const secure = securityHeaders(settings);
   const redirect = redirectHandler(tracking.cache, tracking.recorder, tracking.settings, logger);
   const landing = landingHandler(() => prisma, tracking.recorder, tracking.settings, logger);
   const conversion = conversionBeacon(logger, tracking.settings);
@@ -60,6 +62,8 @@ export function requestListener(
       res.writeHead(match ? 405 : 404, { 'content-type': 'text/plain' });
       return res.end(match ? 'Method not allowed\n' : 'Link not found\n');
     }
+    const snippet = url.startsWith('/track/') || url.startsWith('/snippet/');
+    secure(res, snippet);
     if (url === '/track/click' || url.startsWith('/track/click?')) return void limited(req, res, landing);
     if (url === '/track/conversion' || url.startsWith('/track/conversion?'))
       return void limited(req, res, conversion);
