@@ -35,6 +35,16 @@ const schema = z.object({
         .map((email) => email.trim().toLowerCase())
         .filter(Boolean),
     ),
+  // Browser origins (dashboards) that may call the GraphQL API, besides the programs' domains.
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim().replace(/\/$/, ''))
+        .filter(Boolean),
+    ),
   PUBLIC_URL: z
     .url({
       protocol: /^https?$/,

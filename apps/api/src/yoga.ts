@@ -5,6 +5,7 @@ import { createYoga, type Plugin, useReadinessCheck } from 'graphql-yoga';
 import { resolveViewer } from './auth/viewer.ts';
 import type { Context } from './builder.ts';
 import { type Config, config } from './config.ts';
+import { corsPolicy } from './cors.ts';
 import { prisma } from './db.ts';
 import { limitPlugins } from './limits.ts';
 import { logger } from './logger.ts';
@@ -33,6 +34,8 @@ const requestIdOf = (request: Request) => {
 const useRequestId: Plugin = {
   onResponse: ({ request, response }) => {
     response.headers.set('x-request-id', requestIdOf(request));
+    // The CORS headers depend on the caller's origin: caches must keep answers apart by it.
+    if (!response.headers.has('vary')) response.headers.set('vary', 'Origin');
   },
 };
 
@@ -124,6 +127,7 @@ export function createApp(
     healthCheckEndpoint: '/healthz',
     landingPage: false,
     graphiql: settings.GRAPHIQL ? { title: 'Affiliate network API' } : false,
+    cors: corsPolicy(settings),
     // Several operations in one request (a JSON array), up to the limit; more is one error.
     batching: { limit: settings.GRAPHQL_MAX_BATCH },
     maskedErrors: {
