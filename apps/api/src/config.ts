@@ -90,6 +90,8 @@ const schema = z.object({
   RATE_LIMIT_API_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(600),
   // The snippet's landing and conversion reports per visitor IP, in a minute.
   RATE_LIMIT_SNIPPET_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(120),
+  // Clicks counted per visitor IP and program in a minute; the redirect still answers beyond it.
+  RATE_LIMIT_CLICKS_PER_IP: z.coerce.number().int().min(1).max(100_000_000).default(120),
   GRAPHQL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100_000_000).default(1_048_576),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),

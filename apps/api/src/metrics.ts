@@ -37,6 +37,12 @@ export const clicksRecorded = new Counter({
   registers: [registry],
 });
 
+export const clicksOverAllowance = new Counter({
+  name: 'clicks_over_allowance_total',
+  help: 'Redirects answered but not counted as clicks: beyond their visitor IP allowance for the program',
+  registers: [registry],
+});
+
 export const clicksDropped = new Counter({
   name: 'clicks_dropped_total',
   help: 'Clicks dropped because the buffer was full (the database was unreachable for too long)',

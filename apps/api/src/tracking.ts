@@ -1,3 +1,4 @@
+import { MemoryClickAllowance, RedisClickAllowance } from './clicks/allowance.ts';
 import { ClickRecorder } from './clicks/recorder.ts';
 import { SaltSource } from './clicks/salts.ts';
 import { threadedClickWriter } from './clicks/threaded-writer.ts';
@@ -24,10 +25,17 @@ export async function startTracking(
   const writer = options.writerThread
     ? threadedClickWriter(database.url, method)
     : clickWriter(database.url, method);
+  const perIp = config.RATE_LIMIT_CLICKS_PER_IP;
+  const allowance = shared
+    ? new RedisClickAllowance(shared, perIp, 60_000, (error) =>
+        logger.warn({ err: error }, 'click allowance: redis failed; counting in memory'),
+      )
+    : new MemoryClickAllowance(perIp, 60_000);
   const recorder = new ClickRecorder({
     write: writer.write,
     saltFor: (at) => salts.saltFor(at),
     unique: shared ? new RedisUniqueTracker(shared) : new MemoryUniqueTracker(),
+    allowance,
     log: logger,
     limit: config.CLICK_BUFFER_LIMIT,
     batchSize: config.CLICK_BATCH_SIZE,

@@ -1,7 +1,14 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ClickSource } from '../generated/prisma/client.ts';
-import { clicksDropped, clicksRecorded, clickWriteFailures, reportBufferedClicks } from '../metrics.ts';
+import {
+  clicksDropped,
+  clicksOverAllowance,
+  clicksRecorded,
+  clickWriteFailures,
+  reportBufferedClicks,
+} from '../metrics.ts';
+import type { ClickAllowance } from './allowance.ts';
 import { type ClickBatch, emptyBatch } from './batch.ts';
 import type { UniqueTracker } from './unique.ts';
 
@@ -20,12 +27,16 @@ export interface PendingClick {
   country: string | null;
   landingUrl: string | null;
   subs: (string | null)[];
+  /** Whether it fit its visitor's allowance, once asked (a retried batch must not ask again). */
+  counted?: boolean;
 }
 
 export interface RecorderOptions {
   write(batch: ClickBatch): Promise<void>;
   saltFor(at: Date): Promise<string>;
   unique: UniqueTracker;
+  /** Clicks counted per visitor IP and program; those beyond it are not stored. */
+  allowance: ClickAllowance;
   log: Pick<Logger, 'warn' | 'error' | 'info'>;
   limit: number;
   batchSize: number;
@@ -54,6 +65,8 @@ export class ClickRecorder {
   accepted = 0;
   recorded = 0;
   dropped = 0;
+  /** Not stored: beyond their visitor's allowance. */
+  overAllowance = 0;
 
   constructor(private readonly options: RecorderOptions) {
     // Read when /metrics is scraped, not kept up to date on every click.
@@ -116,7 +129,7 @@ export class ClickRecorder {
           this.ready = await this.prepare(batch);
           this.pending.splice(0, batch.length);
         }
-        await this.options.write(this.ready);
+        if (this.ready.size > 0) await this.options.write(this.ready);
       } catch (error) {
         clickWriteFailures.inc();
         this.backoffMs = Math.min(maxBackoffMs, Math.max(this.options.intervalMs, this.backoffMs * 2));
@@ -175,8 +188,9 @@ export class ClickRecorder {
   }
 
   /**
-   * Hashes IPs and decides uniqueness. The salts are fetched once per batch, then the work is
-   * synchronous, in slices that yield to the event loop so redirects are never held up long.
+   * Hashes IPs, drops the clicks beyond their visitor's allowance, and decides uniqueness. The
+   * salts are fetched once per batch, then the work is synchronous, in slices that yield to the
+   * event loop so redirects are never held up long.
    */
   private async prepare(batch: PendingClick[]): Promise<ClickBatch> {
     const salts = new Map<number, string>();
@@ -184,27 +198,22 @@ export class ClickRecorder {
       const day = Math.floor(click.createdAt / dayMs);
       if (!salts.has(day)) salts.set(day, await this.options.saltFor(new Date(click.createdAt)));
     }
-    const out = emptyBatch(batch.length);
-    const visitors: string[] = new Array(batch.length);
+    const ipHashes: (string | null)[] = new Array(batch.length);
     for (let i = 0; i < batch.length; i++) {
       if (i > 0 && i % sliceSize === 0) await new Promise((resolve) => setImmediate(resolve));
       const click = batch[i]!;
-      const day = Math.floor(click.createdAt / dayMs);
-      if (day !== this.hashesDay) {
-        this.hashes = new Map();
-        this.hashesDay = day;
-      }
-      let ipHash: string | null = null;
-      if (click.ip) {
-        ipHash = this.hashes.get(click.ip) ?? null;
-        if (!ipHash) {
-          ipHash = createHmac('sha256', salts.get(day)!).update(click.ip).digest('base64url');
-          if (this.hashes.size >= 100_000) this.hashes.clear();
-          this.hashes.set(click.ip, ipHash);
-        }
-      }
+      ipHashes[i] = click.ip ? this.hashIp(click.ip, click.createdAt, salts) : null;
+    }
+    await this.count(batch, ipHashes);
+    const kept = batch.reduce((n, click) => n + (click.counted ? 1 : 0), 0);
+    const out = emptyBatch(kept);
+    const visitors: string[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const click = batch[i]!;
+      if (!click.counted) continue;
+      const ipHash = ipHashes[i]!;
       // A visitor is an address and a browser; the address in the key is already hashed.
-      visitors[i] = `${click.linkId ?? click.enrollmentId}:${ipHash ?? ''}:${this.agentId(click.userAgent)}`;
+      visitors.push(`${click.linkId ?? click.enrollmentId}:${ipHash ?? ''}:${this.agentId(click.userAgent)}`);
       const subs = click.subs;
       out.id.push(click.id);
       out.programId.push(click.programId);
@@ -224,7 +233,57 @@ export class ClickRecorder {
       out.sub5.push(subs[4] ?? null);
     }
     const unique = await this.options.unique.claim(visitors, uniqueWindowMs);
-    for (let i = 0; i < batch.length; i++) out.isUnique.push(unique[i]!);
+    for (let i = 0; i < kept; i++) out.isUnique.push(unique[i]!);
     return out;
+  }
+
+  private hashIp(ip: string, at: number, salts: Map<number, string>): string {
+    const day = Math.floor(at / dayMs);
+    if (day !== this.hashesDay) {
+      this.hashes = new Map();
+      this.hashesDay = day;
+    }
+    let ipHash = this.hashes.get(ip);
+    if (!ipHash) {
+      ipHash = createHmac('sha256', salts.get(day)!).update(ip).digest('base64url');
+      if (this.hashes.size >= 100_000) this.hashes.clear();
+      this.hashes.set(ip, ipHash);
+    }
+    return ipHash;
+  }
+
+  /**
+   * Asks the allowance, once per click, for every click of the batch not asked yet; the first
+   * clicks of a visitor in the batch are the ones that fit. Clicks without an address are counted.
+   */
+  private async count(batch: PendingClick[], ipHashes: (string | null)[]) {
+    const asked = new Map<string, number>();
+    const keys: (string | null)[] = new Array(batch.length).fill(null);
+    for (let i = 0; i < batch.length; i++) {
+      const click = batch[i]!;
+      if (click.counted !== undefined) continue;
+      if (!ipHashes[i]) {
+        click.counted = true;
+        continue;
+      }
+      const key = `${click.programId}:${ipHashes[i]}`;
+      keys[i] = key;
+      asked.set(key, (asked.get(key) ?? 0) + 1);
+    }
+    if (asked.size === 0) return;
+    const allowed = await this.options.allowance.take(asked);
+    let over = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const key = keys[i];
+      if (!key) continue;
+      const left = allowed.get(key) ?? 0;
+      batch[i]!.counted = left > 0;
+      if (left > 0) allowed.set(key, left - 1);
+      else over++;
+    }
+    if (over > 0) {
+      this.overAllowance += over;
+      clicksOverAllowance.inc(over);
+    }
   }
 }

@@ -8,7 +8,8 @@ import { prisma } from '../../src/db.ts';
 import { rateLimits } from '../../src/rate-limits.ts';
 import { createApp } from '../../src/yoga.ts';
 import { createApiKey, createOrganization, signUp } from '../helpers.ts';
-import { startHttp } from '../tracking.ts';
+import { approvedEnrollment } from '../programs.ts';
+import { browser, createLink, startHttp } from '../tracking.ts';
 
 const settings: Config = {
   ...config(),
@@ -133,6 +134,34 @@ describe("the snippet's endpoints", () => {
       expect(body).toEqual({ error: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
       expect(refused.headers.get('retry-after')).toBe(String(body.retryAfterSeconds));
       expect((await report('/track/conversion', ip())).status).toBe(400);
+    } finally {
+      await http.close();
+    }
+  });
+});
+
+describe("the redirect's click counting", () => {
+  test('beyond the allowance per visitor IP and program, redirects still answer but are not counted', async () => {
+    const http = await startHttp({ TRUST_PROXY: true, RATE_LIMIT_CLICKS_PER_IP: 3 });
+    try {
+      const setup = await approvedEnrollment();
+      const link = await createLink(setup.enrollmentId, setup.aff.user.token);
+      const flooder = ip();
+      const redirects = [];
+      for (let i = 0; i < 5; i++)
+        redirects.push(
+          await http.get(`/r/${link.code}`, { 'user-agent': browser, 'x-forwarded-for': flooder }),
+        );
+      expect(redirects.map((r) => r.status)).toEqual([302, 302, 302, 302, 302]);
+      const other = await http.get(`/r/${link.code}`, { 'user-agent': browser, 'x-forwarded-for': ip() });
+      await http.tracking.recorder.flush();
+      const stored = await prisma.click.findMany({ where: { linkId: link.id }, orderBy: { id: 'asc' } });
+      const idOf = (location: string | null) => new URL(location!).searchParams.get('ref_id');
+      // The first three of the flooder's clicks, and the other visitor's.
+      expect(stored.map((c) => c.id)).toEqual([...redirects.slice(0, 3), other].map((r) => idOf(r.location)));
+      expect(http.tracking.recorder.overAllowance).toBe(2);
+      const metrics = await (await fetch(`${http.url}/metrics`)).text();
+      expect(metrics).toMatch(/^clicks_over_allowance_total [1-9]\d*$/m);
     } finally {
       await http.close();
     }

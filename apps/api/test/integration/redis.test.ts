@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, test } from 'vitest';
+import { RedisClickAllowance } from '../../src/clicks/allowance.ts';
 import { RedisUniqueTracker } from '../../src/clicks/unique.ts';
 import { type Invalidation, onInvalidate, shareInvalidations } from '../../src/invalidation.ts';
 
@@ -25,6 +26,28 @@ describe('through Redis', () => {
     expect(await first.claim([short], 50)).toEqual([true]);
     await new Promise((resolve) => setTimeout(resolve, 120));
     expect(await second.claim([short], 50)).toEqual([true]);
+  });
+
+  test("a visitor's click allowance is one across instances, and memory stands in while Redis is down", async () => {
+    const visitor = `p:${randomUUID()}`;
+    const first = new RedisClickAllowance(a, 5, 60_000);
+    const second = new RedisClickAllowance(b, 5, 60_000);
+    const counts = (n: number) => new Map([[visitor, n]]);
+    expect(await first.take(counts(3))).toEqual(counts(3));
+    expect(await second.take(counts(3))).toEqual(counts(2));
+    expect(await first.take(counts(1))).toEqual(counts(0));
+    const down = new Redis('redis://127.0.0.1:1', {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+    });
+    down.on('error', () => {});
+    const failures: unknown[] = [];
+    const alone = new RedisClickAllowance(down, 5, 60_000, (error) => failures.push(error));
+    expect(await alone.take(counts(4))).toEqual(counts(4));
+    expect(await alone.take(counts(4))).toEqual(counts(1));
+    expect(failures).toHaveLength(2);
+    down.disconnect();
   });
 
   test("another instance's invalidation reaches this instance's caches", async () => {

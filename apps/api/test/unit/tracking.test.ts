@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, test } from 'vitest';
+import { type ClickAllowance, MemoryClickAllowance } from '../../src/clicks/allowance.ts';
 import { type ClickBatch, type ClickRow, rowsOf } from '../../src/clicks/batch.ts';
 import { ClickRecorder, type PendingClick } from '../../src/clicks/recorder.ts';
 import { MemoryUniqueTracker } from '../../src/clicks/unique.ts';
@@ -95,7 +96,7 @@ describe('visitors', () => {
   });
 });
 
-function click(n: number, ip = '198.51.100.1', agent = browser): PendingClick {
+function click(n: number, ip: string | null = '198.51.100.1', agent = browser): PendingClick {
   return {
     id: uuidv7(),
     programId: 'p',
@@ -112,12 +113,17 @@ function click(n: number, ip = '198.51.100.1', agent = browser): PendingClick {
   };
 }
 
-function recorder(write: (rows: ClickRow[]) => Promise<void>, limit = 100) {
+function recorder(
+  write: (rows: ClickRow[]) => Promise<void>,
+  limit = 100,
+  allowance: ClickAllowance = new MemoryClickAllowance(1000, 60_000),
+) {
   const log = { warn: () => {}, error: () => {}, info: () => {} };
   return new ClickRecorder({
     write: (batch: ClickBatch) => write(rowsOf(batch)),
     saltFor: async () => 'salt',
     unique: new MemoryUniqueTracker(),
+    allowance,
     log,
     limit,
     batchSize: 10,
@@ -170,6 +176,7 @@ describe('the click recorder', () => {
         return 'salt';
       },
       unique: new MemoryUniqueTracker(),
+      allowance: new MemoryClickAllowance(1000, 60_000),
       log,
       limit: 100,
       batchSize: 10,
@@ -181,6 +188,42 @@ describe('the click recorder', () => {
     saltUp = true;
     await r.stop(1_000);
     expect(written).toHaveLength(1);
+  });
+
+  test("clicks beyond a visitor's allowance are answered but not stored, per IP and program", async () => {
+    const written: ClickRow[] = [];
+    const r = recorder(async (rows) => void written.push(...rows), 100, new MemoryClickAllowance(3, 60_000));
+    for (let i = 0; i < 5; i++) r.record(click(i, '198.51.100.1'));
+    r.record({ ...click(5, '198.51.100.1'), programId: 'other' });
+    for (let i = 6; i < 8; i++) r.record(click(i, '198.51.100.2'));
+    r.record(click(8, null));
+    await r.flush();
+    for (let i = 9; i < 11; i++) r.record(click(i, '198.51.100.2'));
+    await r.flush();
+    expect(written.map((row) => row.sub1)).toEqual(['s0', 's1', 's2', 's5', 's6', 's7', 's8', 's9']);
+    expect(r.overAllowance).toBe(3);
+    expect(r.recorded).toBe(8);
+    expect(r.buffered).toBe(0);
+  });
+
+  test('a retried batch is not counted against the allowance twice', async () => {
+    let up = false;
+    const written: ClickRow[] = [];
+    const r = recorder(
+      async (rows) => {
+        if (!up) throw new Error('connection refused');
+        written.push(...rows);
+      },
+      100,
+      new MemoryClickAllowance(4, 60_000),
+    );
+    for (let i = 0; i < 6; i++) r.record(click(i));
+    await r.flush();
+    await r.flush();
+    up = true;
+    await r.stop(1_000);
+    expect(written.map((row) => row.sub1)).toEqual(['s0', 's1', 's2', 's3']);
+    expect(r.overAllowance).toBe(2);
   });
 
   test('at shutdown, what cannot be written before the deadline is counted as dropped', async () => {
