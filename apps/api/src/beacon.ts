@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { liveApiKey } from './auth/api-keys.ts';
 import { BodyTooLarge, readBody } from './clicks/body.ts';
+import { nulMessage, nulPath } from './text-input.ts';
 
 // What the snippet's endpoints share: JSON sent as text/plain (a "simple" request, so no CORS
 // preflight), the organization's publishable key in the body, answers as JSON with CORS for the
@@ -49,7 +50,13 @@ export async function parseBody<S extends z.ZodType>(
   limit: number,
 ): Promise<z.output<S> | null> {
   try {
-    const result = schema.safeParse(JSON.parse(await readBody(req, limit)));
+    const body: unknown = JSON.parse(await readBody(req, limit));
+    const nulAt = nulPath(body);
+    if (nulAt !== null) {
+      reply(res, 400, { error: 'INVALID_INPUT', issues: [{ path: nulAt, message: nulMessage }] }, null);
+      return null;
+    }
+    const result = schema.safeParse(body);
     if (result.success) return result.data;
     const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
     reply(res, 400, { error: 'INVALID_INPUT', issues }, null);

@@ -12,6 +12,7 @@ import { logger } from './logger.ts';
 import { type RateLimits, rateLimits } from './rate-limits.ts';
 import { redis } from './redis.ts';
 import { schema } from './schema/index.ts';
+import { useNoNulText } from './text-input.ts';
 
 // Behind a trusted proxy the first X-Forwarded-For hop, else the socket's peer; none in process.
 const clientIp = (request: Request, req: IncomingMessage | undefined, settings: Config) =>
@@ -165,6 +166,7 @@ export function createApp(
       ...limitPlugins(settings),
       useRequestId,
       maskAndLog,
+      useNoNulText,
       useReadinessCheck({
         endpoint: '/readyz',
         check: async () => {

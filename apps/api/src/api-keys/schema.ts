@@ -84,7 +84,7 @@ builder.mutationFields((t) => ({
     type: ApiKey,
     description: 'Revokes a key at once; requests made with it are refused from then on.',
     authScopes: { authenticated: true },
-    args: { id: t.arg.id() },
+    args: { id: t.arg.id({ validate: id }) },
     resolve: async (query, _root, { id }, { viewer }) => {
       const key = await prisma.apiKey.findUnique({
         where: { id: String(id) },

@@ -144,3 +144,38 @@ describe('the request body', () => {
     expect(JSON.parse(fine.body)).toEqual({ data: { __typename: 'Query' } });
   });
 });
+
+describe('text the database cannot store', () => {
+  test('a NUL character in a variable, a string literal or a snippet report is INVALID_INPUT, and nothing is written', async () => {
+    const email = `nul-${Date.now()}@example.com`;
+    const SIGN_UP = 'mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }';
+    const inVariable = await gql(SIGN_UP, {
+      input: { email, password: 'a long enough password', name: 'Nul\u0000Byte' },
+    });
+    expect(inVariable.errors?.[0]?.extensions).toMatchObject({
+      code: 'INVALID_INPUT',
+      issues: [{ path: 'input.name', message: 'must not contain the NUL character (U+0000)' }],
+    });
+    const inLiteral = await gql(
+      `mutation { signUp(input: { email: "${email}", password: "a long enough password", name: "Nul\\u0000Byte" }) { accessToken } }`,
+    );
+    expect(inLiteral.errors?.[0]?.extensions?.code).toBe('INVALID_INPUT');
+    expect(await prisma.user.count({ where: { email } })).toBe(0);
+
+    const http = await startHttp();
+    try {
+      const response = await fetch(`${http.url}/track/conversion`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ key: 'pk_x', programId: 'p', orderId: 'o\u0000' }),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        error: 'INVALID_INPUT',
+        issues: [{ path: 'orderId', message: 'must not contain the NUL character (U+0000)' }],
+      });
+    } finally {
+      await http.close();
+    }
+  });
+});
