@@ -69,6 +69,13 @@ const schema = z.object({
   COMMISSION_JOBS_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   // How often each instance fans out new webhook events and sends due deliveries; 0 turns it off.
   WEBHOOK_WORKER_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
+  // How long conversions and clicks keep what only fraud screening and review need (IP hashes,
+  // user agents, email hashes, line items, query strings of URLs), in days; then the retention
+  // job clears it (src/privacy/retention.ts). At least 8: the fraud rules look back up to 7 days.
+  CONVERSION_PERSONAL_DATA_DAYS: z.coerce.number().int().min(8).max(3650).default(30),
+  CLICK_PERSONAL_DATA_DAYS: z.coerce.number().int().min(8).max(3650).default(90),
+  // How often each instance runs that retention job; 0 turns it off here.
+  RETENTION_JOBS_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
   LINK_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   GRAPHIQL: flag.default(true),
   // Limits on one GraphQL request (src/limits.ts); the defaults leave room for the SDK's largest

@@ -55,6 +55,12 @@ const tracking = await startTracking(config, database, { writerThread: true });
 const commissionJobs = startCommissionJobs(config.COMMISSION_JOBS_INTERVAL_MS, logger);
 const { startWebhookWorker } = await import('./webhooks/worker.ts');
 const webhooks = startWebhookWorker(config.WEBHOOK_WORKER_INTERVAL_MS, logger);
+const { startRetentionJobs } = await import('./privacy/jobs.ts');
+const retention = startRetentionJobs(
+  config.RETENTION_JOBS_INTERVAL_MS,
+  { conversionDays: config.CONVERSION_PERSONAL_DATA_DAYS, clickDays: config.CLICK_PERSONAL_DATA_DAYS },
+  logger,
+);
 const listener = requestListener(createApp(), tracking);
 let stopping = false;
 const server = createServer((req, res) => {
@@ -92,6 +98,7 @@ async function shutdown(signal: string) {
   });
   await commissionJobs.stop();
   await webhooks.stop();
+  await retention.stop();
   // Every click answered is in the buffer now: write them before the database goes.
   await tracking.stop(Math.max(1_000, config.SHUTDOWN_TIMEOUT_MS - (Date.now() - started)));
   const { accepted, recorded, dropped } = tracking.recorder;

@@ -217,8 +217,9 @@ builder.mutationFields((t) => ({
       const program = await prisma.program.findUnique({ where: { id: String(input.programId) } });
       requireRole(viewer, program?.organizationId, 'ADMIN', 'Program');
       if (program!.status === 'ARCHIVED') throw conflict('The program is archived');
-      const affiliate = await prisma.affiliateProfile.findUnique({
-        where: { id: String(input.affiliateId) },
+      // An affiliate whose account was deleted (its organization closed) cannot be invited back.
+      const affiliate = await prisma.affiliateProfile.findFirst({
+        where: { id: String(input.affiliateId), organization: { deletedAt: null } },
       });
       if (!affiliate) throw notFound('Affiliate');
       if (affiliate.organizationId === program!.organizationId)

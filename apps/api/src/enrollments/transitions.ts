@@ -8,7 +8,8 @@ export type EnrollmentAction =
   | 'reject'
   | 'suspend'
   | 'reinstate'
-  | 'withdraw';
+  | 'withdraw'
+  | 'close';
 export type Side = 'MERCHANT' | 'AFFILIATE';
 
 interface Rule {
@@ -28,6 +29,9 @@ const rules: Record<EnrollmentAction, Rule> = {
   suspend: { side: 'MERCHANT', from: ['APPROVED'], to: 'SUSPENDED', needsReason: true },
   reinstate: { side: 'MERCHANT', from: ['SUSPENDED'], to: 'APPROVED' },
   withdraw: { side: 'AFFILIATE', from: ['INVITED', 'PENDING', 'APPROVED'], to: 'WITHDRAWN' },
+  // The affiliate's account was deleted (src/privacy/): every enrollment still open ends,
+  // a suspended one too, so that no one can reinstate an affiliate that is gone.
+  close: { side: 'AFFILIATE', from: ['INVITED', 'PENDING', 'APPROVED', 'SUSPENDED'], to: 'WITHDRAWN' },
 };
 
 export type TransitionResult =

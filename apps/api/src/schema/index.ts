@@ -18,6 +18,7 @@ import '../marketplace/schema.ts';
 import '../organizations/schema.ts';
 import '../payouts/mutations.ts';
 import '../payouts/schema.ts';
+import '../privacy/schema.ts';
 import '../programs/mutations.ts';
 import '../proposals/mutations.ts';
 import '../proposals/schema.ts';

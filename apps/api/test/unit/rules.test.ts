@@ -17,6 +17,8 @@ describe('enrollment transitions', () => {
     ['suspend', 'MERCHANT', 'APPROVED', 'SUSPENDED'],
     ['reinstate', 'MERCHANT', 'SUSPENDED', 'APPROVED'],
     ['withdraw', 'AFFILIATE', 'APPROVED', 'WITHDRAWN'],
+    ['close', 'AFFILIATE', 'SUSPENDED', 'WITHDRAWN'],
+    ['close', 'AFFILIATE', 'INVITED', 'WITHDRAWN'],
   ] as const)('%s by the %s from %s → %s', (action, side, from, to) => {
     expect(transition(action, side, from, 'because')).toEqual({ ok: true, to });
   });
@@ -28,6 +30,8 @@ describe('enrollment transitions', () => {
     ['apply', 'AFFILIATE', 'SUSPENDED', 'wrong-state'],
     ['reinstate', 'MERCHANT', 'REJECTED', 'wrong-state'],
     ['reject', 'MERCHANT', 'PENDING', 'reason-required'],
+    ['close', 'MERCHANT', 'APPROVED', 'wrong-side'],
+    ['close', 'AFFILIATE', 'REJECTED', 'wrong-state'],
   ] as const)('%s by the %s from %s is refused: %s', (action, side, from, reason) => {
     expect(transition(action, side, from)).toMatchObject({ ok: false, reason });
   });
