@@ -75,7 +75,11 @@ export async function deliverDue(options: Partial<DeliveryOptions> & { now?: Dat
   const o = { ...defaultDeliveryOptions, ...options };
   const now = options.now ?? new Date();
   const ids = await claim(now);
-  await Promise.all(ids.map((id) => attempt(id, now, o)));
+  // Every attempt ends before the next claim, even when one fails: attempts left running beside
+  // the next batch would crowd the connection pool further.
+  const results = await Promise.allSettled(ids.map((id) => attempt(id, now, o)));
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
   return ids.length;
 }
 
@@ -111,51 +115,72 @@ async function attempt(deliveryId: string, now: Date, o: DeliveryOptions) {
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   }
+  const durationMs = Math.round(performance.now() - started);
   const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
   const attempts = delivery.attemptCount + 1;
   const delay = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempts - 1));
-  await prisma.$transaction(async (tx) => {
-    await tx.webhookAttempt.create({
-      data: {
-        deliveryId,
-        statusCode,
-        durationMs: Math.round(performance.now() - started),
-        error: error ?? (ok ? null : `HTTP ${statusCode}`),
-        responseBody,
-      },
-    });
-    await tx.webhookDelivery.update({
-      where: { id: deliveryId },
-      data: ok
-        ? { status: 'DELIVERED', attemptCount: attempts, deliveredAt: new Date() }
-        : {
-            status: attempts >= o.maxAttempts ? 'FAILED' : 'PENDING',
-            attemptCount: attempts,
-            nextAttemptAt: new Date(now.getTime() + delay),
-          },
-    });
-    if (ok) {
-      await tx.webhookEndpoint.update({
-        where: { id: delivery.endpointId },
-        data: { consecutiveFailures: 0 },
+  // The receiver has it now: were its outcome lost, the delivery would be sent again when the
+  // lease ends. So recording is retried while the lease lasts (a busy connection pool, a dropped
+  // connection), and counts only while the attempt count is still the one this attempt read, so a
+  // retry after a commit that did go through changes nothing.
+  await retryWhileLeased(() =>
+    prisma.$transaction(async (tx) => {
+      const recorded = await tx.webhookDelivery.updateMany({
+        where: { id: deliveryId, status: 'PENDING', attemptCount: delivery.attemptCount },
+        data: ok
+          ? { status: 'DELIVERED', attemptCount: attempts, deliveredAt: new Date() }
+          : {
+              status: attempts >= o.maxAttempts ? 'FAILED' : 'PENDING',
+              attemptCount: attempts,
+              nextAttemptAt: new Date(now.getTime() + delay),
+            },
       });
-      return;
-    }
-    const endpoint = await tx.webhookEndpoint.update({
-      where: { id: delivery.endpointId },
-      data: { consecutiveFailures: { increment: 1 } },
-      select: { consecutiveFailures: true, enabled: true },
-    });
-    if (endpoint.enabled && endpoint.consecutiveFailures >= o.disableAfter)
-      await tx.webhookEndpoint.update({
-        where: { id: delivery.endpointId },
+      if (recorded.count === 0) return;
+      await tx.webhookAttempt.create({
         data: {
-          enabled: false,
-          disabledAt: new Date(),
-          disabledReason: `${endpoint.consecutiveFailures} failed attempts in a row`,
+          deliveryId,
+          statusCode,
+          durationMs,
+          error: error ?? (ok ? null : `HTTP ${statusCode}`),
+          responseBody,
         },
       });
-  });
+      if (ok) {
+        await tx.webhookEndpoint.update({
+          where: { id: delivery.endpointId },
+          data: { consecutiveFailures: 0 },
+        });
+        return;
+      }
+      const endpoint = await tx.webhookEndpoint.update({
+        where: { id: delivery.endpointId },
+        data: { consecutiveFailures: { increment: 1 } },
+        select: { consecutiveFailures: true, enabled: true },
+      });
+      if (endpoint.enabled && endpoint.consecutiveFailures >= o.disableAfter)
+        await tx.webhookEndpoint.update({
+          where: { id: delivery.endpointId },
+          data: {
+            enabled: false,
+            disabledAt: new Date(),
+            disabledReason: `${endpoint.consecutiveFailures} failed attempts in a row`,
+          },
+        });
+    }),
+  );
+}
+
+/** Runs `work` until it succeeds, backing off, for at most half a lease; then its error is thrown. */
+async function retryWhileLeased(work: () => Promise<unknown>) {
+  const until = Date.now() + leaseMs / 2;
+  for (let wait = 100; ; wait = Math.min(2 * wait, 5_000)) {
+    try {
+      return await work();
+    } catch (error) {
+      if (Date.now() + wait > until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }
 
 /**

@@ -157,6 +157,36 @@ describe('webhooks', () => {
     expect(new Set(mine.map((r) => r.headers['webhook-id'])).size).toBe(5);
   });
 
+  test('a sent delivery whose outcome cannot be recorded at first is recorded once, and not sent again', async () => {
+    const s = await setup();
+    await sale(s);
+    await fanOut();
+    // The database refuses the first two tries to record the attempt, as a connection pool too
+    // busy to start a transaction would. A sequence counts them: it is not rolled back.
+    await prisma.$executeRawUnsafe('CREATE SEQUENCE refused_records');
+    await prisma.$executeRawUnsafe(`CREATE FUNCTION refuse_twice() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF nextval('refused_records') <= 2 THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`);
+    await prisma.$executeRawUnsafe(
+      'CREATE TRIGGER refuse_twice BEFORE INSERT ON "WebhookAttempt" FOR EACH ROW EXECUTE FUNCTION refuse_twice()',
+    );
+    try {
+      expect(await deliverDue()).toBe(1);
+    } finally {
+      await prisma.$executeRawUnsafe('DROP TRIGGER refuse_twice ON "WebhookAttempt"');
+      await prisma.$executeRawUnsafe('DROP FUNCTION refuse_twice');
+      await prisma.$executeRawUnsafe('DROP SEQUENCE refused_records');
+    }
+    // Long after its lease would have ended, nothing is sent again.
+    expect(await deliverAll(new Date(Date.now() + 3_600_000))).toBe(0);
+    expect(received.filter((r) => JSON.parse(r.body).data.programId === s.program.id)).toHaveLength(1);
+    const [delivery] = await prisma.webhookDelivery.findMany({
+      where: { endpointId: s.endpoint.endpoint.id },
+      include: { attempts: true },
+    });
+    expect(delivery).toMatchObject({ status: 'DELIVERED', attemptCount: 1 });
+    expect(delivery!.attempts).toHaveLength(1);
+  });
+
   test('events written while no worker runs are delivered by the next one to start', async () => {
     const s = await setup();
     await sale(s);
