@@ -195,6 +195,22 @@ describe('on the embedded database', () => {
     }
   });
 
+  test('with Redis unreachable from the start, the server still starts, serves and limits in memory', async () => {
+    const server = await startServer({
+      DATA_DIR: freshDir(),
+      REDIS_URL: 'redis://127.0.0.1:1',
+      RATE_LIMIT_LOGIN_PER_ACCOUNT: '2',
+    });
+    const session = await firstSession(server);
+    expect(session.key).toMatch(/^sk_/);
+    const wrong = { input: { email: session.email, password: 'not the password' } };
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push((await server.gql(LOG_IN, wrong)).errors[0].extensions.code);
+    expect(codes).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED', 'RATE_LIMITED']);
+    expect(await server.stop()).toBe(0);
+    expect(server.output()).toContain('redis error');
+  });
+
   test('a second process on the same data folder is refused with a clear message', async () => {
     const dataDir = freshDir();
     const first = await startServer({ DATA_DIR: dataDir });

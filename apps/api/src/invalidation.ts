@@ -38,7 +38,20 @@ export function onInvalidate(listener: (what: Invalidation) => void) {
 export async function shareInvalidations(pub: Redis): Promise<() => Promise<void>> {
   publisher = pub;
   const sub = pub.duplicate();
-  await sub.subscribe(channel);
+  sub.on('error', (error) => logger.warn({ err: error }, 'redis subscriber error'));
+  // Joined on every (re)connection. Start-up waits for the first join, but not for long: Redis
+  // may be down, and the API serves meanwhile (other instances' changes then reach this one's
+  // caches when the entries expire).
+  await new Promise<void>((resolve) => {
+    sub.on('ready', () => {
+      sub.subscribe(channel).then(
+        () => resolve(),
+        (error) =>
+          logger.warn({ err: error }, 'invalidation channel: subscribe failed; retrying on reconnect'),
+      );
+    });
+    setTimeout(resolve, 2_000).unref();
+  });
   sub.on('message', (_channel, message) => {
     try {
       local.emit('invalidate', JSON.parse(message) as Invalidation);

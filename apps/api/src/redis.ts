@@ -9,7 +9,9 @@ export function redis(): Redis | null {
   if (client === undefined) {
     const url = config().REDIS_URL;
     client = url
-      ? new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false })
+      ? // No offline queue: while Redis is unreachable a command fails at once and its caller
+        // falls back to this instance's memory, instead of every request waiting on reconnects.
+        new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: false })
       : null;
     client?.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   }

@@ -34,7 +34,11 @@ export async function startTracking(
   const recorder = new ClickRecorder({
     write: writer.write,
     saltFor: (at) => salts.saltFor(at),
-    unique: shared ? new RedisUniqueTracker(shared) : new MemoryUniqueTracker(),
+    unique: shared
+      ? new RedisUniqueTracker(shared, (error) =>
+          logger.warn({ err: error }, 'unique clicks: redis failed; deciding in memory'),
+        )
+      : new MemoryUniqueTracker(),
     allowance,
     log: logger,
     limit: config.CLICK_BUFFER_LIMIT,

@@ -27,17 +27,31 @@ export class MemoryUniqueTracker implements UniqueTracker {
   }
 }
 
-/** Shared by every instance through Redis: SET NX with an expiry, pipelined per batch. */
+/**
+ * Shared by every instance through Redis: SET NX with an expiry, pipelined per batch. If Redis
+ * fails, this instance decides in its own memory until it answers again, rather than holding
+ * every click back.
+ */
 export class RedisUniqueTracker implements UniqueTracker {
-  constructor(private readonly redis: Redis) {}
+  private readonly fallback = new MemoryUniqueTracker();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly onFallback: (error: unknown) => void = () => {},
+  ) {}
 
   async claim(keys: string[], windowMs: number): Promise<boolean[]> {
     const pipeline = this.redis.pipeline();
     for (const key of keys) pipeline.set(`unique-click:${key}`, '1', 'PX', windowMs, 'NX');
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([error, reply]) => {
-      if (error) throw error;
-      return reply === 'OK';
-    });
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      return results.map(([error, reply]) => {
+        if (error) throw error;
+        return reply === 'OK';
+      });
+    } catch (error) {
+      this.onFallback(error);
+      return this.fallback.claim(keys, windowMs);
+    }
   }
 }

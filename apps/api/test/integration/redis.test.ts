@@ -47,6 +47,10 @@ describe('through Redis', () => {
     expect(await alone.take(counts(4))).toEqual(counts(4));
     expect(await alone.take(counts(4))).toEqual(counts(1));
     expect(failures).toHaveLength(2);
+    // Unique visitors too are decided in memory meanwhile, so clicks keep flowing.
+    const unique = new RedisUniqueTracker(down, (error) => failures.push(error));
+    expect(await unique.claim([visitor, visitor], 60_000)).toEqual([true, false]);
+    expect(failures).toHaveLength(3);
     down.disconnect();
   });
 
