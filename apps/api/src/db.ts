@@ -15,6 +15,9 @@ function createClient(url: string, poolSize: number) {
   return new PrismaClient({
     adapter: new PrismaPg({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 }),
     omit: omitted,
+    // Prisma's defaults (2 s to get a connection, 5 s to run) fail a large payout or approval
+    // batch on a busy machine with an internal error; these match the pool's own wait.
+    transactionOptions: { maxWait: 10_000, timeout: 30_000 },
   });
 }
 
