@@ -78,7 +78,9 @@ export function copyText(b: ClickBatch): string {
 /**
  * Writes a batch of clicks with COPY, PostgreSQL's bulk load: far less work per row, on both
  * sides, than an INSERT (let alone one through the ORM). This is the redirect's only write and
- * runs on its own small pool. A batch is all or nothing, so a failed one is simply retried.
+ * runs on its own small pool. A batch is all or nothing, so a failed one is simply retried; a
+ * retry of a batch that did commit (the connection broke before COMMIT's answer arrived) finds
+ * its clicks stored, and that counts as written.
  */
 export function clickWriter(databaseUrl: string, method: 'copy' | 'insert') {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2, connectionTimeoutMillis: 5_000 });
@@ -101,10 +103,26 @@ export function clickWriter(databaseUrl: string, method: 'copy' | 'insert') {
         await client.query('COMMIT');
       } catch (error) {
         client.release(true); // the connection may be mid-COPY or mid-transaction: do not reuse it
+        // Otherwise the same batch would fail on its own ids forever, and every click after it wait
+        // behind it until the buffer is full.
+        if (isDuplicateClick(error) && (await storedAlready(pool, batch))) return;
         throw error;
       }
       client.release();
     },
     close: () => pool.end(),
   };
+}
+
+const isDuplicateClick = (error: unknown) =>
+  (error as { code?: string }).code === '23505' &&
+  (error as { constraint?: string }).constraint === 'Click_pkey';
+
+/** Whether every click of the batch is stored: then an earlier attempt committed all of it. */
+async function storedAlready(pool: pg.Pool, batch: ClickBatch) {
+  const { rows } = await pool.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM "Click" WHERE id = ANY($1::uuid[])',
+    [batch.id],
+  );
+  return rows[0]!.n === batch.size;
 }

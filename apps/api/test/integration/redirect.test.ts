@@ -1,6 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { emptyBatch } from '../../src/clicks/batch.ts';
+import { clickWriter } from '../../src/clicks/writer.ts';
 import { prisma } from '../../src/db.ts';
+import { uuidv7 } from '../../src/ids.ts';
 import { failsWith, gql, ok } from '../helpers.ts';
 import { activeProgram, affiliate, apply, approvedEnrollment, decide } from '../programs.ts';
 import { browser, startHttp } from '../tracking.ts';
@@ -309,5 +312,36 @@ describe('landing-page clicks (?via=code)', () => {
     );
     await flush();
     expect(await prisma.click.count()).toBe(before);
+  });
+});
+
+describe('the click writer', () => {
+  test('a batch written again after it committed (its answer lost) counts as written; a clash with other clicks does not', async () => {
+    const setup = await approvedEnrollment();
+    const batch = emptyBatch(3);
+    for (let i = 0; i < 3; i++) {
+      batch.id.push(uuidv7());
+      batch.programId.push(setup.program.id);
+      batch.enrollmentId.push(setup.enrollmentId);
+      batch.linkId.push(null);
+      batch.source.push('REDIRECT');
+      batch.createdAt.push(Date.now());
+      batch.isUnique.push(true);
+      for (const column of ['ipHash', 'userAgent', 'referrer', 'country', 'landingUrl'] as const)
+        batch[column].push(null);
+      for (const column of ['sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const) batch[column].push(null);
+    }
+    const writer = clickWriter(process.env.TEST_DB_URL!, process.env.TEST_DATABASE_URL ? 'copy' : 'insert');
+    try {
+      await writer.write(batch);
+      await writer.write(batch);
+      expect(await prisma.click.count({ where: { id: { in: batch.id } } })).toBe(3);
+      // A batch only partly stored is not the same batch: that stays an error.
+      const mixed = { ...batch, id: [batch.id[0]!, uuidv7(), uuidv7()] };
+      await expect(writer.write(mixed)).rejects.toThrow(/duplicate key/);
+      expect(await prisma.click.count({ where: { id: { in: mixed.id } } })).toBe(1);
+    } finally {
+      await writer.close();
+    }
   });
 });
