@@ -151,7 +151,11 @@ async function freshSale() {
   return sale(w.x, w.x.programId, w.ax.coupon, 'ax');
 }
 /** A payout of a new program of X's, moved along to `status`. */
-async function payout(status: 'DRAFT' | 'APPROVED' | 'PROCESSING') {
+/**
+ * A new program of X's whose affiliate has an approved commission, and a payout of it moved
+ * along to `status` (`NONE`: not run yet).
+ */
+async function payout(status: 'NONE' | 'DRAFT' | 'APPROVED' | 'PROCESSING') {
   const programId = await freshProgram();
   const p = await partnership(w.x, w.a, programId, 'ax');
   const { commissionId } = await sale(w.x, programId, p.coupon, 'ax');
@@ -160,7 +164,7 @@ async function payout(status: 'DRAFT' | 'APPROVED' | 'PROCESSING') {
     { input: { commissionId } },
     w.x.owner.token,
   );
-  if (status === 'DRAFT') return { programId };
+  if (status === 'NONE') return { programId };
   const run = await ok(
     'mutation($input: RunPayoutInput!) { runPayout(input: $input) { payout { id items { id } } } }',
     { input: { organizationId: w.x.organizationId, programId } },
@@ -168,30 +172,11 @@ async function payout(status: 'DRAFT' | 'APPROVED' | 'PROCESSING') {
   );
   const payoutId = run.runPayout.payout.id as string;
   const itemId = run.runPayout.payout.items[0].id as string;
-  await ok('mutation($id: ID!) { approvePayout(payoutId: $id) { id } }', { id: payoutId }, w.x.owner.token);
-  if (status === 'PROCESSING')
-    await ok(
-      'mutation($id: ID!) { startPayoutProcessing(payoutId: $id) { id } }',
-      { id: payoutId },
-      w.x.owner.token,
-    );
+  const step = async (mutation: string) =>
+    ok(`mutation($id: ID!) { ${mutation}(payoutId: $id) { id } }`, { id: payoutId }, w.x.owner.token);
+  if (status !== 'DRAFT') await step('approvePayout');
+  if (status === 'PROCESSING') await step('startPayoutProcessing');
   return { programId, payoutId, itemId };
-}
-async function draftPayout() {
-  const programId = await freshProgram();
-  const p = await partnership(w.x, w.a, programId, 'ax');
-  const { commissionId } = await sale(w.x, programId, p.coupon, 'ax');
-  await ok(
-    'mutation($input: ApproveCommissionInput!) { approveCommission(input: $input) { id } }',
-    { input: { commissionId } },
-    w.x.owner.token,
-  );
-  const run = await ok(
-    'mutation($input: RunPayoutInput!) { runPayout(input: $input) { payout { id } } }',
-    { input: { organizationId: w.x.organizationId, programId } },
-    w.x.owner.token,
-  );
-  return run.runPayout.payout.id as string;
 }
 async function session() {
   const body = await call(
@@ -363,8 +348,8 @@ export const mutations: Record<string, Case> = {
   approveDueCommissions: { allowed: merchant },
   adjustAffiliateBalance: { allowed: merchant },
   setExchangeRate: { allowed: merchant },
-  runPayout: { allowed: merchant, args: async () => ({ programId: (await payout('DRAFT')).programId }) },
-  approvePayout: { allowed: merchant, args: async () => ({ payoutId: await draftPayout() }) },
+  runPayout: { allowed: merchant, args: async () => ({ programId: (await payout('NONE')).programId }) },
+  approvePayout: { allowed: merchant, args: async () => ({ payoutId: (await payout('DRAFT')).payoutId }) },
   startPayoutProcessing: {
     allowed: merchant,
     args: async () => {

@@ -127,13 +127,19 @@ export async function decideCommission(
   });
 }
 
-/** Rejects pending commissions locked by this transaction: they earn nothing; the ledger keeps why. */
+/**
+ * Rejects commissions locked by this transaction, pending or approved: they earn nothing, and a
+ * REJECTED ledger entry takes each out of the account it was in, with why (`memo`). `key` names
+ * the entries (one per commission, so a repeat books nothing twice).
+ */
 export async function rejectLocked(
   tx: Tx,
   commissions: Locked[],
   memo: string | null,
   createdById: string | null,
+  key = 'rejected',
 ) {
+  if (!commissions.length) return;
   await tx.commission.updateMany({
     where: { id: { in: commissions.map((c) => c.id) } },
     data: { status: 'REJECTED' },
@@ -144,12 +150,12 @@ export async function rejectLocked(
       commission,
       movement: {
         type: 'REJECTED' as const,
-        from: 'PENDING' as const,
+        from: commission.status === 'APPROVED' ? ('APPROVED' as const) : ('PENDING' as const),
         to: null,
         amount: commission.amount,
         memo,
         createdById,
-        key: `rejected:${commission.id}`,
+        key: `${key}:${commission.id}`,
       },
     })),
   );

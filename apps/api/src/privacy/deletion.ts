@@ -1,11 +1,9 @@
-import { book } from '../commissions/ledger.ts';
-import { lockCommissions } from '../commissions/lifecycle.ts';
+import { lockCommissions, rejectLocked } from '../commissions/lifecycle.ts';
 import { prisma } from '../db.ts';
 import { transition } from '../enrollments/transitions.ts';
 import { conflict, unauthenticated } from '../errors.ts';
 import { type EnrollmentStatus, Prisma } from '../generated/prisma/client.ts';
 import { type Invalidation, invalidate } from '../invalidation.ts';
-import { rollupChange } from '../reports/rollup.ts';
 
 type Tx = Prisma.TransactionClient;
 
@@ -326,29 +324,5 @@ async function closeAffiliate(
  * and a REJECTED ledger entry takes the money out of the account it was in, so the balances and
  * the ledger check still add up. The reports stop counting them, as for any rejection.
  */
-async function forfeitLocked(tx: Tx, commissions: Awaited<ReturnType<typeof lockCommissions>>) {
-  if (!commissions.length) return;
-  await tx.commission.updateMany({
-    where: { id: { in: commissions.map((c) => c.id) }, status: { in: ['PENDING', 'APPROVED'] } },
-    data: { status: 'REJECTED' },
-  });
-  await book(
-    tx,
-    commissions.map((commission) => ({
-      commission,
-      movement: {
-        type: 'REJECTED' as const,
-        from: commission.status === 'PENDING' ? ('PENDING' as const) : ('APPROVED' as const),
-        to: null,
-        amount: commission.amount,
-        memo: FORFEIT_MEMO,
-        key: `forfeited:${commission.id}`,
-      },
-    })),
-  );
-  const byConversion = new Map<string, number>();
-  for (const c of commissions)
-    if (c.conversionId) byConversion.set(c.conversionId, (byConversion.get(c.conversionId) ?? 0) + c.amount);
-  for (const [conversionId, amount] of byConversion)
-    await rollupChange(tx, conversionId, { commission: -amount });
-}
+const forfeitLocked = (tx: Tx, commissions: Awaited<ReturnType<typeof lockCommissions>>) =>
+  rejectLocked(tx, commissions, FORFEIT_MEMO, null, 'forfeited');
