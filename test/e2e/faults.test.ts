@@ -1,4 +1,4 @@
-// The load test with faults (`pnpm load:faults`, apps/api/bench/faults.ts) in a short form: 15 s
+// The load test with faults (`pnpm load:faults`, apps/api/bench/faults/main.ts) in a short form: 15 s
 // of clicks and sales, longer as each fault waits for the recovery from the one before, while the
 // API is killed once, PostgreSQL crashes once (`-m immediate`) and the API's connections are cut
 // right after a commit. The script checks what the database holds and exits non-zero when a check
@@ -18,7 +18,7 @@ afterAll(() => {
 // quick.
 describe.skipIf(!process.env.TEST_DATABASE_URL)('under load, with faults', () => {
   test('every sale answered ok is stored once, clicks are lost only just before a SIGKILL, and the API recovers by itself', async () => {
-    script = run('bench/faults.ts', {
+    script = run('bench/faults/main.ts', {
       BENCH_SECONDS: '15',
       BENCH_KILLS: '1',
       BENCH_PG_RESTARTS: '1',
