@@ -22,9 +22,9 @@ export async function startTracking(
   const salts = new SaltSource(() => prisma);
   const method = database.kind === 'embedded' ? 'insert' : 'copy';
   // The server writes from a thread of its own; tests (whose loader workers do not inherit) inline.
-  const writer = options.writerThread
-    ? threadedClickWriter(database.url, method)
-    : clickWriter(database.url, method);
+  const threaded = options.writerThread ? threadedClickWriter(database.url, method) : null;
+  threaded?.start();
+  const writer = threaded ?? clickWriter(database.url, method);
   const perIp = config.RATE_LIMIT_CLICKS_PER_IP;
   const allowance = shared
     ? new RedisClickAllowance(shared, perIp, 60_000, (error) =>

@@ -40,6 +40,10 @@ export function threadedClickWriter(url: string, method: 'copy' | 'insert') {
     });
 
   return {
+    /** Starts the thread now: loading it takes a second or two, which a first batch should not wait for. */
+    start() {
+      worker ??= spawn();
+    },
     write: (batch: ClickBatch) => call({ batch }),
     async close() {
       if (!worker) return;
