@@ -67,17 +67,23 @@ export async function clickOutcome(url: string, startedAt: number) {
   const windows: number[] = []; // per lost click: ms from its recording to the SIGKILL that lost it
   let lostOutside = 0;
   let lostWithoutKill = 0;
+  /** When the clicks lost outside the bound were recorded and answered, for the report. */
+  const strays: { recordedAt: number; answeredAt: number }[] = [];
   const lostPerKill = new Map<Fault, number>();
   for (const id of lost) {
     const recordedAt = idTime(id);
     const killer = killFaults.find((k) => k.at >= recordedAt);
     if (!killer) {
       lostWithoutKill++;
+      strays.push({ recordedAt, answeredAt: clicks.answered.get(id)! });
       continue;
     }
     lostPerKill.set(killer, (lostPerKill.get(killer) ?? 0) + 1);
     windows.push(killer.at - recordedAt);
-    if (killer.at - recordedAt > lossBoundMs) lostOutside++;
+    if (killer.at - recordedAt > lossBoundMs) {
+      lostOutside++;
+      strays.push({ recordedAt, answeredAt: clicks.answered.get(id)! });
+    }
   }
   // The lag in steady state: outside the faults and the time the system takes to catch up after.
   const disturbed = (t: number) =>
@@ -92,6 +98,7 @@ export async function clickOutcome(url: string, startedAt: number) {
     lostPerKill,
     windows,
     lostOutside,
+    strays,
     lostWithoutKill,
     steady,
   };

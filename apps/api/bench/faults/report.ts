@@ -30,6 +30,10 @@ export function printClicks(c: ClickOutcome, loadMs: number, startedAt: number) 
   console.log(
     `  lost clicks were recorded ${c.windows.length ? `${round(Math.min(...c.windows))} to ${round(Math.max(...c.windows))}` : '-'} before the SIGKILL; bound ${lossBoundMs} ms`,
   );
+  for (const stray of c.strays.slice(0, 10))
+    console.log(
+      `  lost outside the bound: recorded at ${secondsIn(stray.recordedAt, startedAt)}, answered at ${secondsIn(stray.answeredAt, startedAt)}`,
+    );
 }
 
 export function printSales(s: SaleOutcome, loadMs: number) {
